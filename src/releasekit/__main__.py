@@ -1,0 +1,5 @@
+"""`python -m releasekit`: the same command line as the `releasekit` script."""
+
+from releasekit.cli import main
+
+main()

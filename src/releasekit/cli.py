@@ -1,0 +1,38 @@
+"""The `releasekit` console script: an invoke Program over the package's collection."""
+
+from __future__ import annotations
+
+from invoke.exceptions import Exit, ParseError
+from invoke.program import Program
+
+from releasekit import __version__
+from releasekit.errors import UsageError
+from releasekit.tasks import ns
+
+
+class ReleasekitProgram(Program):
+    """invoke's Program, with usage errors exiting with releasekit's code for them."""
+
+    def parse_core(self, argv: list[str] | None) -> None:
+        """Parse core flags; a parse error is a usage error."""
+        try:
+            super().parse_core(argv)
+        except ParseError as exc:
+            raise Exit(f"releasekit: error: {exc}", code=UsageError.exit_code) from None
+
+    def parse_tasks(self) -> None:
+        """Parse the tasks and their flags; a parse error is a usage error."""
+        try:
+            super().parse_tasks()
+        except ParseError as exc:
+            raise Exit(f"releasekit: error: {exc}", code=UsageError.exit_code) from None
+
+
+program = ReleasekitProgram(
+    name="releasekit", binary="releasekit", namespace=ns, version=__version__
+)
+
+
+def main() -> None:
+    """Run the releasekit command line."""
+    program.run()

@@ -1,0 +1,86 @@
+"""The project root, its pyproject.toml, and the `[tool.releasekit]` settings."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from releasekit.errors import ConfigError
+
+PYPROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings from `[tool.releasekit]`; every field has a default."""
+
+    tag_prefix: str = "v"
+    branch: str | None = None
+    remote: str = "origin"
+    changelog: str = "CHANGELOG.md"
+    version_files: tuple[str, ...] = ()
+    workflow: str = "release.yml"
+    environment: str = "pypi"
+    test_environment: str = "testpypi"
+
+
+_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Config)}
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Return the nearest directory at or above `start` that holds a pyproject.toml."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / PYPROJECT).is_file():
+            return candidate
+    msg = f"no {PYPROJECT} in {str(here)!r} or any parent; run releasekit inside a Python project"
+    raise ConfigError(msg)
+
+
+def read_pyproject(root: Path) -> dict[str, Any]:
+    """Parse `root/pyproject.toml` (read-only; edits go through tomlkit elsewhere)."""
+    path = root / PYPROJECT
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError:
+        msg = f"{str(path)!r} does not exist"
+        raise ConfigError(msg) from None
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{PYPROJECT} is not valid TOML ({exc}); fix the file and run again"
+        raise ConfigError(msg) from None
+
+
+def load_config(root: Path, pyproject: dict[str, Any] | None = None) -> Config:
+    """Return the `[tool.releasekit]` settings of the project at `root`."""
+    data = read_pyproject(root) if pyproject is None else pyproject
+    table = data.get("tool", {}).get("releasekit", {})
+    if not isinstance(table, dict):
+        msg = "[tool.releasekit] in pyproject.toml must be a table"
+        raise ConfigError(msg)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = _KEYS.get(key)
+        if name is None:
+            known = ", ".join(sorted(_KEYS))
+            msg = f"unknown key {key!r} in [tool.releasekit]; known keys: {known}"
+            raise ConfigError(msg)
+        values[name] = _checked(key, name, value)
+    return Config(**values)
+
+
+def _checked(key: str, name: str, value: Any) -> Any:  # noqa: ANN401 - TOML values are untyped
+    if name == "version_files":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            msg = f"[tool.releasekit] {key} must be a list of paths, got {value!r}"
+            raise ConfigError(msg)
+        return tuple(value)
+    if not isinstance(value, str):
+        msg = f"[tool.releasekit] {key} must be a string, got {value!r}"
+        raise ConfigError(msg)
+    if name == "tag_prefix" and (value != value.strip() or any(c.isspace() for c in value)):
+        msg = f"[tool.releasekit] tag-prefix {value!r} must not contain whitespace"
+        raise ConfigError(msg)
+    return value

@@ -1,0 +1,5 @@
+"""The `invoke` door for tests: exactly what a project's tasks.py holds."""
+
+from releasekit.tasks import ns
+
+__all__ = ["ns"]
