@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures of the publishing tests (a built sample release, a local index).
+pytest_plugins = ["publish_support"]
+
 BIN = Path(sys.executable).parent
 
 # git must not read the developer's config, ask for passwords, or sign anything.
@@ -100,7 +103,9 @@ class GitRepo:
             "files": snapshot(self.path),
             "refs": self.git("for-each-ref", "--format=%(refname) %(objectname)"),
             "index": self.git("ls-files", "--stage"),
-            "head": self.git("symbolic-ref", "-q", "HEAD"),
+            "head": self.git("rev-parse", "--symbolic-full-name", "HEAD")
+            + " "
+            + self.git("rev-parse", "HEAD"),
             "status": self.git("status", "--porcelain", "--untracked-files=all"),
             "remote": git(self.remote, "for-each-ref", "--format=%(refname) %(objectname)"),
         }

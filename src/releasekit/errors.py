@@ -86,6 +86,12 @@ class ReleaseError(ReleasekitError):
     """A release step failed; the repository was restored to where it started."""
 
 
+class ReleaseInterruptedError(ReleaseError):
+    """The release was interrupted (Ctrl-C) before its push; everything was restored."""
+
+    exit_code = 130
+
+
 class PushedButIncompleteError(ReleasekitError):
     """The release was pushed, but a step after the push failed."""
 
@@ -102,3 +108,7 @@ class PublishError(ReleasekitError):
 
 class CredentialError(ReleasekitError):
     """No usable credential, or a credential source that is unsafe to use."""
+
+
+class InitConflictError(ReleasekitError):
+    """`releasekit init` would overwrite existing files; nothing was changed."""

@@ -4,8 +4,8 @@ Places are discovered without configuration (see the README's "Where versions li
 the static ``[project] version``, ``[tool.poetry] version``, the file a dynamic version is
 read from (hatch ``path``, setuptools ``attr:``/``file:``, flit, pdm), any
 ``__version__ = "..."`` literal in the package's ``__init__.py``, ``version.py``,
-``_version.py``, ``__version__.py`` or ``__about__.py``, and the extra files named by
-``[tool.releasekit] version-files``.
+``_version.py``, ``__version__.py`` or ``__about__.py``, the extra files named by
+``[tool.releasekit] version-files``, and the project's own entries in ``uv.lock``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from releasekit.config import PYPROJECT, Config, load_config, read_pyproject
 from releasekit.errors import VersionPlaceError
 from releasekit.files import FileEdit, decode, read_bytes
 
-Kind = Literal["toml", "python", "text"]
+Kind = Literal["toml", "python", "text", "lock"]
+UV_LOCK = "uv.lock"
 VERSION_MODULES = ("__init__.py", "version.py", "_version.py", "__version__.py", "__about__.py")
 _PY_NAMES = ("__version__", "VERSION")
 
@@ -106,6 +107,8 @@ def find_places(root: Path, pyproject: dict[str, Any], config: Config) -> list[V
             known.add(module)
     for extra in config.version_files:
         places.extend(_extra_places(root, extra))
+    if (root / UV_LOCK).is_file():
+        places.extend(_uv_lock_places(root, places))
     return places
 
 
@@ -150,6 +153,8 @@ def _rewrite(place: VersionPlace, text: str, new: str) -> str:
         return _rewrite_toml(place, text, new)
     if place.kind == "python":
         return _rewrite_python(place, text, new)
+    if place.kind == "lock":
+        return _rewrite_uv_lock(place, text, new)
     stripped = text.strip()
     start = text.index(stripped)
     return text[:start] + new + text[start + len(stripped) :]
@@ -293,6 +298,67 @@ def _rewrite_python(place: VersionPlace, text: str, new: str) -> str:
             start, end = _literal_span(place.path, text, node)
             return text[:start] + new + text[end:]
     msg = f"{str(place.path)!r} no longer assigns {place.name}"
+    raise VersionPlaceError(msg)
+
+
+# --- uv.lock ------------------------------------------------------------------------------
+# uv records a project's own static version in its [[package]] entry (source editable or
+# virtual "." or a workspace member's path); after a bump `uv lock --locked` fails until that
+# entry follows. Only that one string changes, so releasekit edits it (tomlkit, layout kept)
+# instead of re-locking, which would need uv and could move other pins. Dynamic versions are
+# not recorded by uv, and then there is nothing to edit.
+
+
+def _uv_lock_places(root: Path, places: Sequence[VersionPlace]) -> list[VersionPlace]:
+    path = root / UV_LOCK
+    text = decode(path, read_bytes(path))
+    try:
+        packages = tomlkit.parse(text).unwrap().get("package", [])
+    except tomlkit.exceptions.ParseError as exc:
+        msg = f"{str(path)!r} is not valid TOML ({exc}); run 'uv lock' to rewrite it"
+        raise VersionPlaceError(msg) from None
+    ours = {p.path.parent.resolve() for p in places if p.path.name == PYPROJECT}
+    found = []
+    for package in packages if isinstance(packages, list) else []:
+        source = package.get("source", {}) if isinstance(package, dict) else {}
+        local = source.get("editable") or source.get("virtual")
+        if not isinstance(local, str) or (root / local).resolve() not in ours:
+            continue
+        if isinstance(package.get("version"), str) and isinstance(package.get("name"), str):
+            name = package["name"]
+            found.append(
+                VersionPlace(
+                    path=path,
+                    kind="lock",
+                    name=f"package[{name}].version",
+                    value=package["version"],
+                    line=_uv_lock_line(text, name),
+                )
+            )
+    return found
+
+
+def _uv_lock_line(text: str, name: str) -> int:
+    # Only for messages: the `version =` line after the entry's `name = "..."` line.
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if line.replace(" ", "") == f'name="{name}"':
+            for offset, following in enumerate(lines[number:], start=number + 1):
+                if following.startswith("version"):
+                    return offset
+                if following.startswith("["):
+                    break
+    return 0
+
+
+def _rewrite_uv_lock(place: VersionPlace, text: str, new: str) -> str:
+    doc = tomlkit.parse(text)
+    name = place.name.removeprefix("package[").removesuffix("].version")
+    for package in doc.get("package", []):
+        if package.get("name") == name and "version" in package:
+            package["version"] = new
+            return tomlkit.dumps(doc)
+    msg = f"{str(place.path)!r} no longer has a [[package]] entry named {name!r}"
     raise VersionPlaceError(msg)
 
 

@@ -6,21 +6,35 @@ become one line on stderr and the exit code documented in `releasekit.errors`.
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import functools
+import shlex
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, ParamSpec, TypeVar, cast
 
 from invoke.collection import Collection
 from invoke.context import Context
 from invoke.exceptions import Exit
+from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
 from releasekit import versions
 from releasekit.config import Config, find_root, load_config
-from releasekit.errors import ConfigError, ReleasekitError, TagMismatchError
-from releasekit.files import apply_edits
+from releasekit.errors import (
+    ChangelogError,
+    ConfigError,
+    ReleasekitError,
+    TagMismatchError,
+    UsageError,
+)
+from releasekit.files import FileEdit, apply_edits, decode, read_bytes
 from releasekit.project import load_project, version_edits
+
+if TYPE_CHECKING:
+    from releasekit.changelog import Category
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -148,4 +162,461 @@ def bump(c: Context, target: str, pre: str | None = None, dry_run: bool = False)
     _out(f"{'would bump' if dry_run else 'bumped'} {current} -> {new}")
 
 
-ns = Collection(tag_version, check_tag, version, bump)
+@command(
+    help={
+        "dry_run": "show what init found and the diffs it would apply; change nothing",
+        "force": "overwrite existing tasks.py, noxfile.py or workflows that differ",
+        "skip_existing": "keep existing tasks.py, noxfile.py or workflows as they are",
+        "add_unreleased": "add an Unreleased section to a changelog that has none",
+    }
+)
+def init(
+    c: Context,
+    dry_run: bool = False,
+    force: bool = False,
+    skip_existing: bool = False,
+    add_unreleased: bool = False,
+) -> None:
+    """Adopt releasekit in an existing project: detect its layout, then write what it needs."""
+    from releasekit.init import project_root, run_init  # noqa: PLC0415 - heavy, init only
+
+    root = project_root()
+    _out(f"releasekit init in {root}{' (dry run)' if dry_run else ''}:")
+    run_init(
+        root,
+        _out,
+        dry_run=dry_run,
+        force=force,
+        add_unreleased=add_unreleased,
+        skip_existing=skip_existing,
+    )
+
+
+@command(
+    help={
+        "target": "major, minor, patch, alpha, beta, rc, post, dev, release, or a version",
+        "pre": "with major/minor/patch: start a pre-release (alpha, beta or rc)",
+        "dry_run": "print the whole plan and run every check; change nothing",
+        "no_push": "stop after the local commit and tag",
+        "date": "the changelog date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today UTC)",
+        "allow_empty": "release even when the changelog's Unreleased section is empty",
+        "sign": "sign the tag (also when git's tag.gpgSign is set)",
+        "next_dev": "after the release commit, commit the next .dev0 version too",
+    }
+)
+def release(  # noqa: PLR0917 - invoke maps parameters to flags
+    c: Context,
+    target: str,
+    pre: str | None = None,
+    dry_run: bool = False,
+    no_push: bool = False,
+    date: str | None = None,
+    allow_empty: bool = False,
+    sign: bool = False,
+    next_dev: bool = False,
+) -> None:
+    """Release: check everything, commit, tag, push atomically; undo on any failure."""
+    from releasekit import release as releasing  # noqa: PLC0415 - gitpython only when needed
+
+    options = releasing.Options(
+        target=target,
+        pre=pre,
+        dry_run=dry_run,
+        push=not no_push,
+        date=releasing.parse_date(date) if date is not None else None,
+        allow_empty=allow_empty,
+        sign=sign,
+        next_dev=next_dev,
+    )
+    releasing.release(find_root(), options, _out)
+
+
+@command(help={"target": "the release to check for (default: patch)"})
+def status(c: Context, target: str = "patch") -> None:
+    """Show the version, last tag, unreleased changes and every release check; change nothing."""
+    from releasekit import release as releasing  # noqa: PLC0415 - gitpython only when needed
+
+    releasing.status(find_root(), releasing.Options(target=target, dry_run=True), _out)
+
+
+def _installer(value: str | None) -> Literal["uv", "pip"] | None:
+    if value is None or value in ("uv", "pip"):
+        return value  # type: ignore[return-value]
+    msg = f"--installer {value!r} is not 'uv' or 'pip' (default: uv when present, else pip)"
+    raise UsageError(msg)
+
+
+@command(
+    help={
+        "clean": "remove whatever the output directory holds (after the new files pass)",
+        "outdir": "where the files and SHA256SUMS go (default: dist/ in the project root)",
+        "installer": "uv or pip for the isolated build environment (default: uv when present)",
+    }
+)
+def build(
+    c: Context, clean: bool = False, outdir: str | None = None, installer: str | None = None
+) -> None:
+    """Build the sdist and, from it, the wheel; check both; write SHA256SUMS."""
+    from releasekit import build as building  # noqa: PLC0415 - the build library when needed
+
+    result = building.build(
+        find_root(),
+        outdir=Path(outdir).resolve() if outdir is not None else None,
+        clean=clean,
+        installer=_installer(installer),
+    )
+    for name in result.removed:
+        _out(f"removed {name}")
+    for artifact in result.artifacts:
+        _out(f"built {artifact.path}  sha256 {artifact.sha256}")
+    if result.dirty:
+        print(
+            "releasekit: note: the work tree has uncommitted changes; these files are not "
+            "HEAD's and another build of HEAD will differ",
+            file=sys.stderr,
+        )
+    _out(
+        f"wrote {result.sums} (SOURCE_DATE_EPOCH={result.source_date_epoch}, "
+        f"installer {result.installer})"
+    )
+
+
+@command(
+    help={
+        "dist": "the directory that build wrote (default: dist/ in the project root)",
+        "python": "the interpreter for the fresh venvs (default: the one running releasekit)",
+        "installer": "uv or pip for the venvs (default: uv when present, else pip)",
+        "group": "a [dependency-groups] group to install with the artifact (default: test)",
+        "tests": "the test directory, copied out of the source tree (default: tests)",
+        "pytest_args": "more pytest arguments, as one string (e.g. '-x -n 2')",
+    },
+    iterable=["group"],
+)
+def test_wheel(  # noqa: PLR0917 - invoke maps parameters to flags
+    c: Context,
+    dist: str | None = None,
+    python: str | None = None,
+    installer: str | None = None,
+    group: list[str] | None = None,
+    tests: str = "tests",
+    pytest_args: str = "",
+) -> None:
+    """Install each built file in a fresh venv and run the tests against the installed copy."""
+    from releasekit import wheeltest  # noqa: PLC0415 - the build library when needed
+
+    root = find_root()
+    results = wheeltest.run_artifact_tests(
+        root,
+        Path(dist).resolve() if dist is not None else root / "dist",
+        python=python,
+        installer=_installer(installer),
+        groups=group or ["test"],
+        tests=tests,
+        pytest_args=shlex.split(pytest_args),
+        stream=True,
+        echo=_out,
+    )
+    for result in results:
+        for name, where in result.locations().items():
+            _out(f"passed {result.artifact.name}: {name} imported from {where}")
+
+
+@command(
+    help={
+        "repository": "testpypi, pypi, local (an embedded index) or an upload URL "
+        "(default: $TWINE_REPOSITORY_URL)",
+        "index_url": "the simple index to read back from (default: derived from the repository)",
+        "dist": "the directory of checked files to upload (default: dist)",
+        "dry_run": "check the files, the credential and the index; upload nothing",
+        "verbose": "also show the index's answers (secrets are never shown)",
+        "no_install": "skip installing the release back from the index into a fresh venv",
+    }
+)
+def publish(  # noqa: PLR0917 - invoke maps parameters to flags
+    c: Context,
+    repository: str | None = None,
+    index_url: str | None = None,
+    dist: str = "dist",
+    dry_run: bool = False,
+    verbose: bool = False,
+    no_install: bool = False,
+) -> None:
+    """Upload the checked files in dist/ (skipping identical ones), read back, install back."""
+    import os  # noqa: PLC0415
+
+    from releasekit import publish as publishing  # noqa: PLC0415 - twine only when needed
+
+    root = find_root()
+    publishing.run(
+        root=root,
+        repository=repository,
+        index_url=index_url,
+        dist_dir=root / dist,
+        environ=os.environ,
+        say=_out,
+        warn=lambda line: print(f"releasekit: warning: {line}", file=sys.stderr, flush=True),
+        dry_run=dry_run,
+        verbose=verbose,
+        install_check=not no_install,
+    )
+
+
+@command()
+def doctor(c: Context) -> None:
+    """Check the publishing setup (credentials, .pypirc, git, tools, workflow); upload nothing."""
+    import os  # noqa: PLC0415
+
+    from releasekit import doctor as doctoring  # noqa: PLC0415
+    from releasekit.errors import ChecksFailedError  # noqa: PLC0415
+
+    root = find_root()
+    findings = doctoring.diagnose(root, load_config(root), os.environ)
+    for finding in findings:
+        _out(finding.line())
+    failed = [f"{f.check}: {f.detail}" for f in findings if f.status == "fail"]
+    if failed:
+        raise ChecksFailedError(failed)
+
+
+# --- the changelog ---------------------------------------------------------------------
+
+
+def _parser_is_finishing() -> bool:
+    """Whether invoke's parser is checking, at the end, for missing positional arguments."""
+    frame = sys._getframe(2)
+    for _ in range(6):  # value <- (listcomp) <- missing_positional_args <- the parser step
+        name = frame.f_code.co_name
+        if name in ("complete_context", "handle"):
+            return name == "complete_context"
+        if frame.f_back is None:
+            break
+        frame = frame.f_back
+    return False
+
+
+class _OptionalPositional(Argument):
+    """A positional argument that may be left out, which invoke does not offer.
+
+    invoke's parser asks whether a positional argument is still empty twice: to decide that
+    the next word fills it, and when parsing ends, to fail if one is. This argument is
+    empty for the first question and not for the second; the task then gets None.
+    """
+
+    @property
+    def value(self) -> Any:  # noqa: ANN401 - invoke's type
+        """The value given, else the default; "" (not missing) once parsing ends."""
+        value = super().value
+        return "" if value is None and _parser_is_finishing() else value
+
+    @value.setter
+    def value(self, arg: Any) -> None:  # noqa: ANN401 - invoke's type
+        self.set_value(arg, cast=True)
+
+
+class _OptionalTailTask(Task[Any]):
+    """A task whose positional arguments named in `optional_tail` may be left out."""
+
+    optional_tail: ClassVar[tuple[str, ...]] = ("argument",)
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        """invoke's arguments, the optional tail made optional."""
+        return [
+            _OptionalPositional(
+                names=arg.names,
+                kind=arg.kind,
+                default=arg.default,
+                help=arg.help,
+                positional=True,
+                attr_name=arg.attr_name,
+            )
+            if arg.positional and arg.name in self.optional_tail
+            else arg
+            for arg in super().get_arguments(ignore_unknown_help=ignore_unknown_help)
+        ]
+
+
+_CHANGELOG_ACTIONS = ("promote", "check", "add", "draft")
+
+
+@command(
+    klass=_OptionalTailTask,
+    positional=["action", "argument"],
+    help={
+        "action": "promote VERSION | check | add TEXT | draft",
+        "argument": "the VERSION to promote, or the TEXT of the entry to add",
+        "date": "promote: the date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today UTC)",
+        "dry_run": "promote, add: print the change as a diff and write nothing",
+        "allow_empty": "promote: even when the Unreleased section has no entries",
+        "type": "add: added, changed, deprecated, removed, fixed or security (default: changed)",
+    },
+)
+def changelog(  # noqa: PLR0917 - invoke maps parameters to flags
+    c: Context,
+    action: str,
+    argument: str | None = None,
+    date: str | None = None,
+    dry_run: bool = False,
+    allow_empty: bool = False,
+    type: str | None = None,  # the flag is --type
+) -> None:
+    """Edit or lint the changelog: promote VERSION, check, add TEXT, draft."""
+    from releasekit import changelog as log  # noqa: PLC0415
+
+    root = find_root()
+    config = load_config(root)
+    path = root / config.changelog
+    _check_changelog_usage(
+        action, argument, date=date, dry_run=dry_run, allow_empty=allow_empty, type=type
+    )
+    if action == "draft":
+        _changelog_draft(root, config.tag_prefix)
+        return
+    before, text = _read_changelog(path, missing_ok=action == "add")
+    try:
+        if action == "check":
+            _changelog_check(config.changelog, text, config.tag_prefix)
+            return
+        if action == "promote":
+            assert argument is not None  # noqa: S101 - checked above
+            result = log.promote(
+                text,
+                versions.parse_version(argument),
+                date=_changelog_date(date),
+                tag_prefix=config.tag_prefix,
+                allow_empty=allow_empty,
+                remote_url=_remote_url(root, config.remote),
+            )
+        else:
+            assert argument is not None  # noqa: S101 - checked above
+            result = log.add(text, argument, kind=_category(type), tag_prefix=config.tag_prefix)
+    except ChangelogError as exc:
+        raise ChangelogError(f"{config.changelog}: {exc}") from None
+    for warning in result.warnings:
+        print(f"releasekit: warning: {warning}", file=sys.stderr, flush=True)
+    _write_changelog(path, before, text, result.text, config.changelog, dry_run=dry_run)
+    verb = ("would promote", "promoted") if action == "promote" else ("would add", "added")
+    what = f"Unreleased to {argument} in" if action == "promote" else "the entry to"
+    _out(f"{verb[0] if dry_run else verb[1]} {what} {config.changelog}")
+
+
+@command(help={"version": "the version whose section to print, e.g. 1.2.0"})
+def notes(c: Context, version: str) -> None:
+    """Print the body of a version's changelog section (for a tag message or a release)."""
+    from releasekit import changelog as log  # noqa: PLC0415
+
+    root = find_root()
+    config = load_config(root)
+    _, text = _read_changelog(root / config.changelog, missing_ok=False)
+    try:
+        _out(log.notes(text, versions.parse_version(version), tag_prefix=config.tag_prefix))
+    except ChangelogError as exc:
+        raise ChangelogError(f"{config.changelog}: {exc}") from None
+
+
+def _check_changelog_usage(action: str, argument: str | None, **flags: str | bool | None) -> None:
+    if action not in _CHANGELOG_ACTIONS:
+        msg = f"unknown changelog action {action!r}; use one of: {', '.join(_CHANGELOG_ACTIONS)}"
+        raise UsageError(msg)
+    takes = {"promote": "a VERSION", "add": "the TEXT of the entry"}.get(action)
+    if takes and argument is None:
+        msg = f"'changelog {action}' needs {takes}"
+        raise UsageError(msg)
+    if not takes and argument is not None:
+        msg = f"'changelog {action}' takes no argument, got {argument!r}"
+        raise UsageError(msg)
+    allowed = {"promote": {"date", "dry_run", "allow_empty"}, "add": {"type", "dry_run"}}
+    for name, value in flags.items():
+        if value not in (None, False) and name not in allowed.get(action, set()):
+            msg = f"--{name.replace('_', '-')} does not go with 'changelog {action}'"
+            raise UsageError(msg)
+
+
+def _read_changelog(path: Path, *, missing_ok: bool) -> tuple[bytes | None, str]:
+    if missing_ok and not path.exists():
+        return None, ""
+    if not path.is_file():
+        msg = f"{str(path)!r} does not exist; create it, or set [tool.releasekit] changelog"
+        raise ChangelogError(msg)
+    before = read_bytes(path)
+    return before, decode(path, before)
+
+
+def _write_changelog(
+    path: Path, before: bytes | None, old: str, new: str, name: str, *, dry_run: bool
+) -> None:
+    if dry_run:
+        diff = difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), name, name
+        )
+        for line in diff:
+            _out(line.rstrip("\r\n"))
+        return
+    apply_edits([FileEdit(path=path, before=before, after=new.encode("utf-8"))])
+
+
+def _changelog_check(name: str, text: str, tag_prefix: str) -> None:
+    from releasekit import changelog as log  # noqa: PLC0415
+
+    findings = log.check(text, tag_prefix=tag_prefix)
+    for finding in findings:
+        _out(f"{name}:{finding}")
+    errors = sum(finding.severity == "error" for finding in findings)
+    if errors:
+        msg = f"{errors} error(s), {len(findings) - errors} warning(s)"
+        raise ChangelogError(msg)
+    _out(f"{name}: OK ({len(findings)} warning(s))")
+
+
+def _changelog_draft(root: Path, tag_prefix: str) -> None:
+    from releasekit import draft  # noqa: PLC0415 - gitpython only when needed
+    from releasekit.git import Git  # noqa: PLC0415
+
+    proposal = draft.draft(Git(root), tag_prefix=tag_prefix)
+    since = f"since {proposal.since}" if proposal.since else "in the whole history (no release tag)"
+    print(
+        f"releasekit: {proposal.commits} commit(s) {since}; {len(proposal.entries)} entr(ies) "
+        f"proposed, {proposal.left_out} left out (docs, tests, chores...)",
+        file=sys.stderr,
+        flush=True,
+    )
+    if proposal.entries:
+        _out(proposal.markdown().rstrip("\n"))
+
+
+def _changelog_date(text: str | None) -> datetime.date:
+    from releasekit import release as releasing  # noqa: PLC0415 - gitpython only when needed
+
+    # The release task's rule: --date, else SOURCE_DATE_EPOCH, else today in UTC.
+    return releasing.release_date(releasing.parse_date(text) if text is not None else None)
+
+
+def _category(value: str | None) -> Category | None:
+    # changelog.add refuses, by name, anything that is not a category.
+    return cast("Category | None", value.lower() if value is not None else None)
+
+
+def _remote_url(root: Path, remote: str) -> str | None:
+    from releasekit.git import Git, public_url  # noqa: PLC0415 - gitpython only when needed
+
+    try:
+        url = Git(root).remote_url(remote)
+    except ReleasekitError:
+        return None
+    return public_url(url) if url else None
+
+
+ns = Collection(
+    tag_version,
+    check_tag,
+    version,
+    bump,
+    init,
+    release,
+    status,
+    build,
+    test_wheel,
+    publish,
+    doctor,
+    changelog,
+    notes,
+)

@@ -1,0 +1,222 @@
+"""Which credential an upload uses, where it came from, and how to show it without the secret.
+
+Sources, in order: Trusted Publishing (GitHub Actions with `id-token: write`), the
+environment (`TWINE_USERNAME`/`TWINE_PASSWORD`, `PYPI_TOKEN`, `TESTPYPI_TOKEN`,
+`UV_PUBLISH_TOKEN`), `~/.pypirc`, and the keyring (as twine uses it). The first source
+that has a credential wins; a source that is present but unsafe or broken is an error,
+never silently skipped.
+"""
+
+from __future__ import annotations
+
+import configparser
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from releasekit import oidc
+from releasekit.errors import CredentialError
+
+TOKEN_USER = "__token__"  # noqa: S105 - the fixed username of API tokens
+PYPI_TOKEN_PREFIX = "pypi-"  # noqa: S105 - public prefix
+RepositoryName = Literal["pypi", "testpypi", "local", "url"]
+
+_REPO_TOKEN_VARS: dict[str, str] = {"pypi": "PYPI_TOKEN", "testpypi": "TESTPYPI_TOKEN"}
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A username and secret for one upload, and a description of where they came from."""
+
+    username: str
+    password: str = field(repr=False)
+    source: str
+
+    def describe(self) -> str:
+        """Where the credential came from, with the secret masked."""
+        return f"{self.source} (username {self.username!r}, secret {mask(self.password)})"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+def mask(secret: str) -> str:
+    """Show that a secret exists and its shape, never its characters.
+
+    Only the public `pypi-` prefix that every PyPI token has is kept:
+
+    >>> mask("pypi-AgEIcHlwaS5vcmc")
+    'pypi-*** (20 chars)'
+    >>> mask("")
+    '<empty>'
+    """
+    if not secret:
+        return "<empty>"
+    prefix = PYPI_TOKEN_PREFIX if secret.startswith(PYPI_TOKEN_PREFIX) else ""
+    return f"{prefix}*** ({len(secret)} chars)"
+
+
+def scrub(text: str, *secrets: str) -> str:
+    """Return `text` with every occurrence of each (non-trivial) secret replaced by `***`."""
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def token_warning(credential: Credential, repository: RepositoryName) -> str | None:
+    """A warning when a PyPI or TestPyPI token does not look like one, else None."""
+    if repository not in {"pypi", "testpypi"} or credential.username != TOKEN_USER:
+        return None
+    if credential.password.startswith(PYPI_TOKEN_PREFIX):
+        return None
+    return (
+        f"the token from {credential.source} does not start with {PYPI_TOKEN_PREFIX!r} as "
+        f"every PyPI API token does; check that you copied the whole token"
+    )
+
+
+def pypirc_path(environ: Mapping[str, str]) -> Path:
+    """The `.pypirc` that releasekit and twine read (`~/.pypirc`)."""
+    home = environ.get("HOME")
+    return (Path(home) if home else Path.home()) / ".pypirc"
+
+
+def check_pypirc_permissions(path: Path) -> None:
+    """Refuse a `.pypirc` that group or others may read or write."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        msg = (
+            f"{str(path)!r} is readable or writable by other users (mode {mode:o}) and holds "
+            f"secrets; run 'chmod 600 {path}' and try again"
+        )
+        raise CredentialError(msg)
+
+
+def read_pypirc(path: Path) -> configparser.ConfigParser:
+    """Parse `.pypirc` after checking its permissions; errors name the file and the fix."""
+    check_pypirc_permissions(path)
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        # The parser's message can quote a line, and that line can hold a password.
+        kind = type(exc).__name__
+        msg = f"{str(path)!r} is not a valid .pypirc ({kind}); fix it or remove it"
+        raise CredentialError(msg) from None
+    return parser
+
+
+def pypirc_section(
+    parser: configparser.ConfigParser, repository: RepositoryName, upload_url: str
+) -> str | None:
+    """The `.pypirc` section for this upload: by name for pypi/testpypi, else by URL."""
+    if repository in {"pypi", "testpypi"} and parser.has_section(repository):
+        return repository
+    for section in parser.sections():
+        configured = parser.get(section, "repository", fallback="").strip()
+        if configured and configured.rstrip("/") == upload_url.rstrip("/"):
+            return section
+    return None
+
+
+def resolve(
+    repository: RepositoryName,
+    upload_url: str,
+    environ: Mapping[str, str],
+) -> Credential:
+    """Return the first credential the sources give for this upload (see the module doc)."""
+    for source in (_trusted_publishing, _environment, _pypirc, _keyring):
+        found = source(repository, upload_url, environ)
+        if found is not None:
+            return found
+    names = ", ".join(
+        ["TWINE_USERNAME/TWINE_PASSWORD", *_token_vars(repository), "UV_PUBLISH_TOKEN"]
+    )
+    msg = (
+        f"no credential for {upload_url!r}: set {names}, add a [{_section_hint(repository)}] "
+        f"section to ~/.pypirc, store one in the keyring, or publish from GitHub Actions "
+        f"with Trusted Publishing"
+    )
+    raise CredentialError(msg)
+
+
+def _trusted_publishing(
+    repository: RepositoryName, upload_url: str, environ: Mapping[str, str]
+) -> Credential | None:
+    if repository == "local":
+        return None
+    if not (oidc.in_github_actions(environ) and oidc.trusted_publishing_available(environ)):
+        return None
+    token = oidc.mint_token(upload_url, environ)
+    return Credential(TOKEN_USER, token, "Trusted Publishing (GitHub Actions OIDC)")
+
+
+def _token_vars(repository: RepositoryName) -> list[str]:
+    return [_REPO_TOKEN_VARS[repository]] if repository in _REPO_TOKEN_VARS else []
+
+
+def _environment(
+    repository: RepositoryName, upload_url: str, environ: Mapping[str, str]
+) -> Credential | None:
+    password = environ.get("TWINE_PASSWORD", "")
+    if password:
+        username = environ.get("TWINE_USERNAME", "") or TOKEN_USER
+        return Credential(username, password, "environment (TWINE_PASSWORD)")
+    for name in [*_token_vars(repository), "UV_PUBLISH_TOKEN"]:
+        token = environ.get(name, "")
+        if token:
+            return Credential(TOKEN_USER, token, f"environment ({name})")
+    return None
+
+
+def _pypirc(
+    repository: RepositoryName, upload_url: str, environ: Mapping[str, str]
+) -> Credential | None:
+    path = pypirc_path(environ)
+    if not path.is_file():
+        return None
+    parser = read_pypirc(path)
+    section = pypirc_section(parser, repository, upload_url)
+    if section is None:
+        return None
+    password = parser.get(section, "password", fallback="").strip()
+    if not password:
+        return None  # a section without a password leaves the secret to the keyring
+    username = parser.get(section, "username", fallback="").strip() or TOKEN_USER
+    return Credential(username, password, f"~/.pypirc [{section}]")
+
+
+def _keyring(
+    repository: RepositoryName, upload_url: str, environ: Mapping[str, str]
+) -> Credential | None:
+    username = environ.get("TWINE_USERNAME", "") or _pypirc_username(
+        repository, upload_url, environ
+    )
+    username = username or TOKEN_USER
+    try:
+        import keyring  # noqa: PLC0415 - slow import, needed only here
+
+        password = keyring.get_password(upload_url, username)
+    except Exception:  # any keyring backend failure means "no credential here"
+        return None
+    if not password:
+        return None
+    return Credential(username, password, f"keyring ({upload_url})")
+
+
+def _pypirc_username(
+    repository: RepositoryName, upload_url: str, environ: Mapping[str, str]
+) -> str:
+    path = pypirc_path(environ)
+    if not path.is_file():
+        return ""
+    parser = read_pypirc(path)
+    section = pypirc_section(parser, repository, upload_url)
+    return "" if section is None else parser.get(section, "username", fallback="").strip()
+
+
+def _section_hint(repository: RepositoryName) -> str:
+    return repository if repository in {"pypi", "testpypi"} else "NAME (with repository = URL)"

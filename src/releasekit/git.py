@@ -1,0 +1,226 @@
+"""Repository state and the few git operations a release needs, through gitpython.
+
+Every query is one git call (`repo.git.*`): `for-each-ref` for all release tags at once,
+`ls-remote` for the remote's branch, default branch and tags at once, `rev-list --count`
+for ahead/behind. Nothing here iterates `repo.tags` (quadratic on packed refs).
+Messages from git are passed through `redact` so a credential in a remote URL never
+reaches the user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from git import Repo
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from releasekit.errors import GitError
+
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+
+
+def redact(text: str) -> str:
+    """Hide the user and password of every URL in `text` (`https://***@host/...`)."""
+    return _USERINFO.sub(r"\g<scheme>***@", text)
+
+
+def public_url(url: str) -> str:
+    """Return `url` without user information, for links in a changelog."""
+    parts = urlsplit(url)
+    if not parts.scheme or "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+@dataclass(frozen=True)
+class RemoteRefs:
+    """What a remote has: its default branch, branch heads and tags (name -> object)."""
+
+    default_branch: str | None
+    heads: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Git:
+    """One repository; each method is one git call (or a few, named in its docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._repo = Repo(path, search_parent_directories=True)
+        except (InvalidGitRepositoryError, NoSuchPathError):
+            msg = f"{str(path)!r} is not inside a git repository; run 'git init' first"
+            raise GitError(msg) from None
+        if self._repo.working_tree_dir is None:
+            msg = f"{str(path)!r} is a bare repository; releasekit needs a work tree"
+            raise GitError(msg)
+        self.root = Path(self._repo.working_tree_dir)
+        self.calls = 0  # how many git processes ran; reported by the benchmark
+
+    @property
+    def common_dir(self) -> Path:
+        """The repository's shared `.git` directory (the same for every worktree)."""
+        return Path(self._repo.common_dir)
+
+    def _execute(self, args: Sequence[str]) -> str:
+        self.calls += 1
+        return str(self._repo.git.execute(["git", *args], strip_newline_in_stdout=False))
+
+    def run(self, *args: str) -> str:
+        """Run `git ARGS` in the work tree and return stdout; failure raises GitError."""
+        try:
+            return self._execute(args)
+        except GitCommandError as exc:
+            raise GitError(_failure(args, exc)) from None
+
+    def try_run(self, *args: str) -> str | None:
+        """Like `run`, but None when git exits non-zero (for queries that may find nothing)."""
+        try:
+            return self._execute(args)
+        except GitCommandError:
+            return None
+
+    # --- local state -------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The commit HEAD points at, or None in a repository without commits."""
+        out = self.try_run("rev-parse", "-q", "--verify", "HEAD^{commit}")
+        return out.strip() if out else None
+
+    def branch(self) -> str | None:
+        """The checked-out branch's short name, or None when HEAD is detached."""
+        out = self.try_run("symbolic-ref", "-q", "--short", "HEAD")
+        return out.strip() if out else None
+
+    def changed_tracked_files(self) -> list[str]:
+        """Tracked files that are staged or modified (untracked files are not listed)."""
+        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=no")
+        entries = out.split("\0")
+        files: list[str] = []
+        skip = False
+        for entry in entries:
+            if skip:  # the source path of a rename
+                skip = False
+                continue
+            if len(entry) > 3:
+                files.append(entry[3:])
+                skip = entry[0] in "RC"
+        return files
+
+    def untracked(self, paths: Sequence[Path]) -> list[Path]:
+        """Those of `paths` that git does not track."""
+        out = self.run("ls-files", "-z", "--full-name", "--", *(str(p) for p in paths))
+        tracked = {(self.root / name).resolve() for name in out.split("\0") if name}
+        return [path for path in paths if path.resolve() not in tracked]
+
+    def tags(self, prefix: str) -> dict[str, str]:
+        """Every local tag whose name starts with `prefix`: name -> object id (one call)."""
+        pattern = f"refs/tags/{prefix}*" if prefix else "refs/tags/"
+        out = self.run("for-each-ref", "--format=%(refname:lstrip=2) %(objectname)", pattern)
+        tags: dict[str, str] = {}
+        for line in out.splitlines():
+            name, _, sha = line.rpartition(" ")
+            if name.startswith(prefix):  # for-each-ref globs; the prefix is matched exactly
+                tags[name] = sha
+        return tags
+
+    def count(self, revisions: str) -> int:
+        """`git rev-list --count REVISIONS`."""
+        return int(self.run("rev-list", "--count", revisions).strip())
+
+    def ahead_behind(self, local: str, upstream: str) -> tuple[int, int]:
+        """How many commits `local` has that `upstream` lacks, and the reverse (one call)."""
+        out = self.run("rev-list", "--left-right", "--count", f"{local}...{upstream}")
+        ahead, behind = out.split()
+        return int(ahead), int(behind)
+
+    def has_commit(self, sha: str) -> bool:
+        """Whether the commit `sha` is in the local object store."""
+        return self.try_run("cat-file", "-e", f"{sha}^{{commit}}") is not None
+
+    def config_bool(self, key: str) -> bool:
+        """A boolean git setting; unset is False."""
+        out = self.try_run("config", "--type=bool", "--get", key)
+        return out is not None and out.strip() == "true"
+
+    # --- the remote --------------------------------------------------------------------
+
+    def remote_url(self, remote: str) -> str | None:
+        """The fetch URL of `remote`, or None when no such remote is configured."""
+        out = self.try_run("config", "--get", f"remote.{remote}.url")
+        return out.strip() if out else None
+
+    def remote_refs(self, remote: str) -> RemoteRefs:
+        """The remote's default branch, heads and tags, from one `ls-remote --symref`."""
+        out = self.run("ls-remote", "--symref", remote)
+        default: str | None = None
+        heads: dict[str, str] = {}
+        tags: dict[str, str] = {}
+        for line in out.splitlines():
+            left, _, ref = line.partition("\t")
+            if left.startswith("ref: ") and ref == "HEAD":
+                default = left.removeprefix("ref: refs/heads/")
+            elif ref.startswith("refs/heads/"):
+                heads[ref.removeprefix("refs/heads/")] = left
+            elif ref.startswith("refs/tags/") and not ref.endswith("^{}"):
+                tags[ref.removeprefix("refs/tags/")] = left
+        return RemoteRefs(default_branch=default, heads=heads, tags=tags)
+
+    def fetch_branch(self, remote: str, branch: str) -> None:
+        """Fetch the objects of `remote`'s `branch` without changing any local ref."""
+        # An empty --refmap keeps git from updating refs/remotes/...: a refused release
+        # leaves every ref as it was.
+        self.run(
+            "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--refmap=", remote,
+            f"refs/heads/{branch}",
+        )  # fmt: skip
+
+    def push_atomic(self, remote: str, refspecs: Sequence[str]) -> None:
+        """Push all `refspecs` in one `git push --atomic`: all are updated, or none."""
+        self.run("push", "--atomic", "--quiet", "--porcelain", remote, *refspecs)
+
+    # --- changes (each one undone by the one after it) ----------------------------------
+
+    def commit_only(self, paths: Sequence[Path], message: str) -> str:
+        """Commit exactly `paths` (whatever else the index holds) and return the commit."""
+        self.run("commit", "--quiet", "--only", "-m", message, "--", *(str(p) for p in paths))
+        head = self.head()
+        assert head is not None  # noqa: S101 - a commit was just made
+        return head
+
+    def reset_branch(self, branch: str, to: str) -> None:
+        """Point `branch` back at `to` and make the index match it (the undo of a commit)."""
+        self.run("update-ref", "-m", "releasekit: undo release", f"refs/heads/{branch}", to)
+        self.run("read-tree", to)
+        self.try_run("update-index", "-q", "--refresh")
+
+    def create_tag(self, name: str, message: str, *, sign: bool) -> str:
+        """Create the annotated tag `name` on HEAD with `message` kept verbatim."""
+        self.run("tag", "-s" if sign else "-a", "--cleanup=verbatim", "-m", message, name)
+        return self.run("rev-parse", f"refs/tags/{name}").strip()
+
+    def delete_tag(self, name: str) -> None:
+        """Delete the local tag `name` if it exists."""
+        self.try_run("update-ref", "-d", f"refs/tags/{name}")
+
+
+def _stream(value: object, label: str) -> str:
+    # GitCommandError keeps each stream as "\n  stderr: '...'"; take the text back out.
+    text = value if isinstance(value, str) else ""
+    text = text.strip().removeprefix(f"{label}:").strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
+
+
+def _failure(args: Sequence[str], exc: GitCommandError) -> str:
+    lines = [line.strip() for line in _stream(exc.stderr, "stderr").splitlines() if line.strip()]
+    # `push --porcelain` gives each refused ref as "!<TAB>from:to<TAB>[rejected] (reason)".
+    lines += [
+        " ".join(line.split("\t")[1:])
+        for line in _stream(exc.stdout, "stdout").splitlines()
+        if line.startswith("!")
+    ]
+    detail = "; ".join(lines[-4:]) if lines else f"exit status {exc.status}"
+    return redact(f"git {args[0]} failed: {detail}")

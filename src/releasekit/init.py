@@ -1,0 +1,499 @@
+"""`releasekit init`: detect how an existing project is laid out, and plan the files to add.
+
+Detection only reads. The result is a plan of `FileEdit`s (new files, the
+`[tool.releasekit]` table, an Unreleased section), shown as diffs and applied all-or-nothing
+with `apply_edits`. An existing file is never overwritten unless the user says `--force`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import Any, Final
+
+import tomlkit
+from git import Repo
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from packaging.version import Version
+
+from releasekit import __version__, changelog
+from releasekit.config import PYPROJECT, Config, find_root, read_pyproject
+from releasekit.errors import ChangelogError, ConfigError, GitError, InitConflictError, TagError
+from releasekit.files import FileEdit, apply_edits, decode, read_bytes
+from releasekit.project import Project, load_project
+from releasekit.versions import version_from_tag
+
+BACKENDS: Final[dict[str, str]] = {
+    "hatchling.build": "hatchling",
+    "setuptools.build_meta": "setuptools",
+    "setuptools.build_meta:__legacy__": "setuptools",
+    "flit_core.buildapi": "flit-core",
+    "pdm.backend": "pdm-backend",
+    "poetry.core.masonry.api": "poetry-core",
+}
+TAG_PREFIXES: Final = ("v", "")
+CHANGELOG_NAMES: Final = ("CHANGELOG.md", "CHANGES.md", "HISTORY.md", "NEWS.md")
+_SKIP_DIRS: Final = frozenset({".git", ".venv", "venv", ".nox", ".tox", "node_modules", "build"})
+TASKS_FILE: Final = "tasks.py"
+NOXFILE: Final = "noxfile.py"
+CI_WORKFLOW: Final = ".github/workflows/ci.yml"
+_PAST: Final = {"create": "created", "overwrite": "overwrote", "edit": "edited"}
+
+
+@dataclass(frozen=True)
+class TagStyle:
+    """The release tags found in the repository, and the prefix they share."""
+
+    prefix: str
+    latest: str | None  # the tag of the highest release version, if any
+    latest_on_branch: bool
+    mixed: bool  # tags with both "v" and no prefix exist
+
+
+@dataclass(frozen=True)
+class ChangelogState:
+    """The changelog file init found (or would create)."""
+
+    name: str
+    exists: bool
+    has_unreleased: bool
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What init found in the project: everything it needs to plan, and nothing changed."""
+
+    project: Project
+    backend: str
+    branch: str
+    tags: TagStyle
+    changelog: ChangelogState
+    version_files: tuple[str, ...]  # other pyproject.toml files that hold the same version
+
+
+@dataclass(frozen=True)
+class InitPlan:
+    """The edits init would make, the existing files it would replace, and notes for people."""
+
+    edits: tuple[FileEdit, ...]
+    conflicts: tuple[FileEdit, ...]  # existing files whose content would change
+    notes: tuple[str, ...] = field(default=())
+
+
+# --- detection ----------------------------------------------------------------------------
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The project init works on; a setup.py/setup.cfg-only project is refused by name."""
+    here = (start or Path.cwd()).resolve()
+    if not (here / PYPROJECT).is_file():
+        for legacy in ("setup.py", "setup.cfg"):
+            if (here / legacy).is_file():
+                msg = (
+                    f"{legacy!r} without a {PYPROJECT} is not supported: releasekit reads the "
+                    f"name and version from {PYPROJECT}; move them to a [project] table first"
+                )
+                raise ConfigError(msg)
+    return find_root(here)
+
+
+def detect(root: Path) -> Detection:
+    """Read the project at `root` and its git repository; change nothing."""
+    project = load_project(root)
+    _ = project.version  # fails now, listing the places, if they disagree
+    repo = _open_repo(root)
+    if _git(repo, "rev-parse", "--is-shallow-repository") == "true":
+        msg = (
+            "this is a shallow clone, so its tags and history are incomplete and the last "
+            "release cannot be known; run 'git fetch --unshallow --tags' and run again"
+        )
+        raise GitError(msg)
+    config = project.config
+    branch = config.branch or default_branch(repo, config.remote)
+    tags = tag_style(repo, branch, configured=_configured(project.pyproject, "tag-prefix"))
+    return Detection(
+        project=project,
+        backend=build_backend(project.pyproject),
+        branch=branch,
+        tags=tags,
+        changelog=_changelog_state(root, project.pyproject, config, tags.prefix),
+        version_files=_other_pyprojects(root, project),
+    )
+
+
+def build_backend(pyproject: dict[str, Any]) -> str:
+    """Name the build backend: one of BACKENDS' values, or the backend string itself."""
+    backend = pyproject.get("build-system", {}).get("build-backend")
+    if not isinstance(backend, str):
+        msg = (
+            f"{PYPROJECT} has no [build-system] build-backend; declare one, e.g. "
+            "'requires = [\"hatchling\"]' and 'build-backend = \"hatchling.build\"'"
+        )
+        raise ConfigError(msg)
+    return BACKENDS.get(backend, backend)
+
+
+def default_branch(repo: Repo, remote: str) -> str:
+    """The remote's default branch, else the current branch."""
+    head = _git(repo, "symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD", check=False)
+    if head.startswith(f"refs/remotes/{remote}/"):
+        return head.removeprefix(f"refs/remotes/{remote}/")
+    listing = _git(repo, "ls-remote", "--symref", remote, "HEAD", check=False)
+    for line in listing.splitlines():
+        if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+            return line.removeprefix("ref: refs/heads/").removesuffix("\tHEAD")
+    current = _git(repo, "symbolic-ref", "-q", "--short", "HEAD", check=False)
+    if not current:
+        msg = "HEAD is detached and the remote names no default branch; check out a branch"
+        raise GitError(msg)
+    return current
+
+
+def tag_style(repo: Repo, branch: str, *, configured: str | None = None) -> TagStyle:
+    """Find the release tags (one git call) and the prefix they use."""
+    names = _git(repo, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags").splitlines()
+    found: dict[str, list[tuple[Version, str]]] = {prefix: [] for prefix in TAG_PREFIXES}
+    prefixes = TAG_PREFIXES if configured is None else (configured,)
+    for name in names:
+        for prefix in prefixes:
+            try:
+                found.setdefault(prefix, []).append((version_from_tag(name, prefix=prefix), name))
+            except TagError:
+                continue
+            break
+    used = [prefix for prefix in prefixes if found.get(prefix)]
+    if not used:
+        return TagStyle(prefix=prefixes[0], latest=None, latest_on_branch=True, mixed=False)
+    best = max((max(found[prefix]), prefix) for prefix in used)
+    (_, latest), prefix = best
+    merged = _git(repo, "tag", "--list", "--merged", branch, latest, check=False)
+    return TagStyle(
+        prefix=prefix, latest=latest, latest_on_branch=merged == latest, mixed=len(used) > 1
+    )
+
+
+def _configured(pyproject: dict[str, Any], key: str) -> str | None:
+    value = pyproject.get("tool", {}).get("releasekit", {}).get(key)
+    return value if isinstance(value, str) else None
+
+
+def _changelog_state(
+    root: Path, pyproject: dict[str, Any], config: Config, prefix: str
+) -> ChangelogState:
+    configured = _configured(pyproject, "changelog")
+    names = (config.changelog,) if configured else CHANGELOG_NAMES
+    for name in names:
+        path = root / name
+        if path.is_file():
+            doc = changelog.parse(decode(path, read_bytes(path)), tag_prefix=prefix)
+            return ChangelogState(name, exists=True, has_unreleased=bool(doc.unreleased))
+    if configured is None:
+        for other in ("CHANGELOG.rst", "CHANGES.rst", "HISTORY.rst", "NEWS.rst", "CHANGELOG"):
+            if (root / other).is_file():
+                msg = (
+                    f"the changelog {other!r} is not Markdown and releasekit edits Markdown "
+                    "(Keep a Changelog); convert it, or set [tool.releasekit] changelog to "
+                    "a new CHANGELOG.md"
+                )
+                raise ChangelogError(msg)
+    return ChangelogState(config.changelog, exists=False, has_unreleased=False)
+
+
+def _other_pyprojects(root: Path, project: Project) -> tuple[str, ...]:
+    """Other pyproject.toml files (two levels down) with the same static version."""
+    known = {place.path.resolve() for place in project.places}
+    current = project.version
+    found: list[str] = []
+    for path in sorted(root.glob("*/pyproject.toml")) + sorted(root.glob("*/*/pyproject.toml")):
+        rel = path.relative_to(root)
+        if _SKIP_DIRS.intersection(rel.parts) or path.resolve() in known:
+            continue
+        try:
+            version = read_pyproject(path.parent).get("project", {}).get("version")
+        except ConfigError:
+            continue
+        if isinstance(version, str) and _same_version(version, current):
+            found.append(rel.as_posix())
+    return tuple(found)
+
+
+def _same_version(text: str, version: Version) -> bool:
+    try:
+        return Version(text) == version
+    except ValueError:
+        return False
+
+
+# --- planning -----------------------------------------------------------------------------
+
+
+def plan_init(
+    found: Detection, *, add_unreleased: bool = False, skip_existing: bool = False
+) -> InitPlan:
+    """Plan every file init writes; existing files that would change are conflicts."""
+    root = found.project.root
+    edits: list[FileEdit] = []
+    notes: list[str] = []
+    pyproject = _pyproject_edit(found)
+    if pyproject is not None:
+        edits.append(pyproject)
+    changelog = _changelog_edit(found, add_unreleased=add_unreleased, notes=notes)
+    if changelog is not None:
+        edits.append(changelog)
+    values = template_values(found)
+    conflicts: list[FileEdit] = []
+    for target, template in _generated_files(found.project.config):
+        edit = _new_file(root / target, render(template, values))
+        if edit.before is None or not edit.changes:
+            edits.append(edit)
+        elif skip_existing:
+            notes.append(f"kept the existing {target} (--skip-existing)")
+        else:
+            conflicts.append(edit)
+    notes.extend(_tag_notes(found))
+    return InitPlan(edits=tuple(edits), conflicts=tuple(conflicts), notes=tuple(notes))
+
+
+def settings(found: Detection) -> dict[str, Any]:
+    """The `[tool.releasekit]` values that differ from the defaults and are not yet set."""
+    defaults = Config()
+    existing = found.project.pyproject.get("tool", {}).get("releasekit", {})
+    wanted: dict[str, Any] = {}
+    if found.tags.prefix != defaults.tag_prefix:
+        wanted["tag-prefix"] = found.tags.prefix
+    if found.branch != "main":
+        wanted["branch"] = found.branch
+    if found.changelog.name != defaults.changelog:
+        wanted["changelog"] = found.changelog.name
+    if found.version_files:
+        listed = list(existing.get("version-files", []))
+        missing = [name for name in found.version_files if name not in listed]
+        if missing:
+            wanted["version-files"] = listed + missing
+    return {key: value for key, value in wanted.items() if existing.get(key) != value}
+
+
+def _pyproject_edit(found: Detection) -> FileEdit | None:
+    wanted = settings(found)
+    if not wanted:
+        return None
+    path = found.project.root / PYPROJECT
+    before = read_bytes(path)
+    text = decode(path, before)
+    doc = tomlkit.parse(text)
+    tool = doc.get("tool")
+    if tool is None:
+        tool = tomlkit.table(is_super_table=True)
+        doc["tool"] = tool
+    table = tool.get("releasekit")
+    if table is None:
+        table = tomlkit.table()
+        tool["releasekit"] = table
+    for key, value in wanted.items():
+        table[key] = value
+    after = tomlkit.dumps(doc)
+    if "\r\n" in text:
+        after = re.sub(r"(?<!\r)\n", "\r\n", after)
+    return FileEdit(path=path, before=before, after=after.encode("utf-8"))
+
+
+def _changelog_edit(found: Detection, *, add_unreleased: bool, notes: list[str]) -> FileEdit | None:
+    state = found.changelog
+    path = found.project.root / state.name
+    if not state.exists:
+        text = render("CHANGELOG.md.tmpl", template_values(found))
+        return FileEdit(path=path, before=None, after=text.encode("utf-8"))
+    if state.has_unreleased:
+        return None
+    if not add_unreleased:
+        notes.append(
+            f"{state.name} has no Unreleased section; run 'releasekit init --add-unreleased' "
+            "to add one above the newest release"
+        )
+        return None
+    before = read_bytes(path)
+    doc = changelog.parse(decode(path, before), tag_prefix=found.tags.prefix)
+    return FileEdit(path=path, before=before, after=_with_unreleased(doc).encode("utf-8"))
+
+
+def _with_unreleased(doc: changelog.Document) -> str:
+    """Add an Unreleased heading above the newest release, in the releases' own style."""
+    releases, eol = doc.releases, doc.eol
+    bracketed = all(section.heading.bracketed for section in releases)
+    heading = "#" * (doc.level or 2) + (" [Unreleased]" if bracketed else " Unreleased")
+    lines = list(doc.lines)
+    if releases:
+        at = releases[0].heading.index
+        lines[at:at] = [heading + eol, eol]
+    else:
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            lines[-1] += eol
+        lines += [eol, heading + eol] if lines and lines[-1].strip() else [heading + eol]
+    return doc.bom + "".join(lines)
+
+
+def _tag_notes(found: Detection) -> list[str]:
+    tags, notes = found.tags, []
+    if tags.latest is None:
+        notes.append(f"no release tags yet; the first release will be tagged {tags.prefix!r}X.Y.Z")
+    elif not tags.latest_on_branch:
+        notes.append(f"the latest release tag {tags.latest!r} is not on {found.branch!r}")
+    if tags.mixed:
+        notes.append(f"tags with and without 'v' exist; using {tags.prefix!r} like {tags.latest!r}")
+    return notes
+
+
+def _generated_files(config: Config) -> list[tuple[str, str]]:
+    return [
+        (TASKS_FILE, "tasks.py.tmpl"),
+        (NOXFILE, "noxfile.py.tmpl"),
+        (CI_WORKFLOW, "ci.yml.tmpl"),
+        (f".github/workflows/{config.workflow}", "release.yml.tmpl"),
+    ]
+
+
+def _new_file(path: Path, text: str) -> FileEdit:
+    before = read_bytes(path) if path.is_file() else None
+    return FileEdit(path=path, before=before, after=text.encode("utf-8"))
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+def template_values(found: Detection) -> dict[str, str]:
+    """The values templates refer to as @@NAME@@."""
+    config = found.project.config
+    return {
+        "BRANCH": found.branch,
+        "TAG_PREFIX": found.tags.prefix,
+        "NAME": found.project.name,
+        "ENVIRONMENT": config.environment,
+        "TEST_ENVIRONMENT": config.test_environment,
+        "WORKFLOW": config.workflow,
+        "RELEASEKIT": f"releasekit=={__version__}",
+    }
+
+
+def _template(name: str) -> str:
+    return (package_files("releasekit") / "templates" / name).read_text(encoding="utf-8")
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Replace each @@NAME@@ in a template file; every name must be known."""
+    text = _template(template)
+
+    def substitute(match: re.Match[str]) -> str:
+        return values[match.group(1)]
+
+    return re.sub(r"@@([A-Z_]+)@@", substitute, text)
+
+
+# --- showing and applying ---------------------------------------------------------------
+
+
+def diff(edit: FileEdit, root: Path) -> str:
+    """A unified diff of one edit, with paths relative to `root`."""
+    rel = edit.path.relative_to(root).as_posix()
+    before = "" if edit.before is None else decode(edit.path, edit.before)
+    after = decode(edit.path, edit.after)
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile="/dev/null" if edit.before is None else f"a/{rel}",
+        tofile=f"b/{rel}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def describe(found: Detection) -> list[str]:
+    """What init found, one line each."""
+    project, tags = found.project, found.tags
+    places = ", ".join(place.label(project.root) for place in project.places)
+    latest = f"latest {tags.latest}" if tags.latest else "no release tags yet"
+    if found.changelog.exists:
+        changelog = f"{found.changelog.name} (kept as it is)"
+    else:
+        changelog = f"{found.changelog.name} (new, Keep a Changelog)"
+    return [
+        f"project: {project.name} {project.version}",
+        f"build backend: {found.backend}",
+        f"version lives in: {places}",
+        f"tag prefix: {tags.prefix!r} ({latest})",
+        f"release branch: {found.branch}",
+        f"changelog: {changelog}",
+    ]
+
+
+def check_conflicts(plan: InitPlan, root: Path) -> None:
+    """Refuse a plan that would overwrite existing files (the caller showed their diffs)."""
+    if plan.conflicts:
+        names = ", ".join(repr(edit.path.relative_to(root).as_posix()) for edit in plan.conflicts)
+        msg = (
+            f"{names} already exist and differ from what init writes (diff above); "
+            "nothing was changed; run again with --force to overwrite or --skip-existing to keep"
+        )
+        raise InitConflictError(msg)
+
+
+def run_init(
+    root: Path,
+    out: Callable[[str], None],
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    add_unreleased: bool = False,
+    skip_existing: bool = False,
+) -> InitPlan:
+    """Detect, plan, show (diffs on dry-run and for conflicts), check, then apply."""
+    found = detect(root)
+    plan = plan_init(found, add_unreleased=add_unreleased, skip_existing=skip_existing)
+    for line in describe(found):
+        out(f"  {line}")
+    for note in plan.notes:
+        out(f"note: {note}")
+    for edit in plan.conflicts:
+        out(diff(edit, root).rstrip("\n"))
+    if not force:
+        check_conflicts(plan, root)
+    edits = [*plan.edits, *plan.conflicts]
+    for edit in edits:
+        rel = edit.path.relative_to(root).as_posix()
+        if not edit.changes:
+            out(f"unchanged {rel}")
+            continue
+        conflict = edit in plan.conflicts
+        verb = "create" if edit.before is None else "overwrite" if conflict else "edit"
+        out(f"would {verb} {rel}" if dry_run else f"{_PAST[verb]} {rel}")
+        if dry_run and not conflict:
+            out(diff(edit, root).rstrip("\n"))
+    if not dry_run:
+        for edit in edits:
+            if edit.changes:
+                edit.path.parent.mkdir(parents=True, exist_ok=True)
+        apply_edits(edits)
+    return plan
+
+
+# --- git ------------------------------------------------------------------------------------
+
+
+def _open_repo(root: Path) -> Repo:
+    try:
+        return Repo(root, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        msg = f"{str(root)!r} is not in a git repository; run 'git init' and commit first"
+        raise GitError(msg) from None
+
+
+def _git(repo: Repo, *args: str, check: bool = True) -> str:
+    try:
+        return str(repo.git.execute(["git", *args])).strip()
+    except GitCommandError as exc:
+        if not check:
+            return ""
+        msg = f"'git {' '.join(args)}' failed: {str(exc.stderr).strip()}"
+        raise GitError(msg) from None

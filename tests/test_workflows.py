@@ -1,0 +1,367 @@
+"""The GitHub Actions workflows: linted by zizmor, valid by schema, and held to our rules."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import BIN
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+CI = WORKFLOWS / "ci.yml"
+RELEASE = WORKFLOWS / "release.yml"
+PINNED = re.compile(
+    r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>\S+)(?:\s+#\s*(?P<tag>\S+))?\s*$"
+)
+FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+SEMVER_TAG = re.compile(r"^v\d+\.\d+\.\d+$")
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key `on` as the boolean True.
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def steps(workflow: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, step) for name, job in workflow["jobs"].items() for step in job["steps"]]
+
+
+def runs(workflow: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(job, step) for job, step in steps(workflow) if "run" in step]
+
+
+def step_named(workflow: dict[str, Any], job: str, name: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [
+        s for s in workflow["jobs"][job]["steps"] if s.get("name") == name
+    ]
+    assert len(found) == 1, f"{job}: {len(found)} steps named {name!r}"
+    return found[0]
+
+
+def tool(name: str) -> str:
+    return str(BIN / name)
+
+
+@pytest.fixture(scope="module", params=[CI, RELEASE], ids=["ci", "release"])
+def workflow_path(request: pytest.FixtureRequest) -> Path:
+    path: Path = request.param
+    return path
+
+
+# ---------------------------------------------------------------- external checkers
+
+
+def zizmor(*paths: Path) -> subprocess.CompletedProcess[str]:
+    command = [tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress"]
+    return subprocess.run(
+        [*command, *map(str, paths)], capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def schema(*paths: Path) -> subprocess.CompletedProcess[str]:
+    command = [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
+    return subprocess.run(
+        [*command, *map(str, paths)], capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_zizmor_pedantic_finds_nothing() -> None:
+    result = zizmor(WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "audit"),
+    [
+        (
+            'run: releasekit publish --repository "$REPOSITORY"',
+            "run: echo ${{ github.ref_name }}",
+            "template-injection",
+        ),
+        ("persist-credentials: false", "fetch-depth: 1", "artipacked"),
+        ("permissions: {}\n", "", "excessive-permissions"),
+        ("enable-cache: false", "enable-cache: true", "cache-poisoning"),
+    ],
+)
+def test_zizmor_would_catch_a_regression(tmp_path: Path, old: str, new: str, audit: str) -> None:
+    """The check can fail: each rule broken on purpose is reported."""
+    text = RELEASE.read_text(encoding="utf-8")
+    assert old in text
+    broken = tmp_path / ".github" / "workflows" / "release.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(text.replace(old, new), encoding="utf-8")
+    result = zizmor(broken)
+    assert result.returncode != 0
+    assert audit in result.stdout
+
+
+def test_workflows_match_the_github_workflow_schema() -> None:
+    result = schema(CI, RELEASE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_check_can_fail(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(CI.read_text(encoding="utf-8").replace("runs-on:", "run-on:"))
+    assert schema(broken).returncode != 0
+
+
+# ---------------------------------------------------------------- security rules
+
+
+def test_no_permissions_at_the_top(workflow_path: Path) -> None:
+    assert load(workflow_path)["permissions"] == {}
+
+
+def test_each_job_asks_for_its_permissions_with_a_reason(workflow_path: Path) -> None:
+    workflow = load(workflow_path)
+    for name, job in workflow["jobs"].items():
+        assert isinstance(job.get("permissions"), dict), f"job {name} has no permissions block"
+    lines = workflow_path.read_text(encoding="utf-8").splitlines()
+    entries = 0
+    for number, line in enumerate(lines):
+        if line.strip() != "permissions:" or not line.startswith(" "):
+            continue
+        indent = len(line) - len(line.lstrip())
+        for entry in lines[number + 1 :]:
+            if len(entry) - len(entry.lstrip()) <= indent:
+                break
+            entries += 1
+            assert re.search(r":\s*(read|write|none)\s+#\s*\S", entry), f"no reason: {entry!r}"
+    assert entries == len(workflow["jobs"])
+
+
+def test_only_publish_may_mint_and_only_github_release_may_write() -> None:
+    writes = {
+        (workflow.name, job_name, scope)
+        for workflow in (CI, RELEASE)
+        for job_name, job in load(workflow)["jobs"].items()
+        for scope, level in job["permissions"].items()
+        if level == "write"
+    }
+    assert writes == {
+        ("release.yml", "publish", "id-token"),
+        ("release.yml", "github-release", "contents"),
+    }
+
+
+def test_every_action_is_pinned_to_a_full_sha_with_its_version() -> None:
+    versions: dict[str, set[tuple[str, str | None]]] = {}
+    for path in (CI, RELEASE):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "uses:" not in line:
+                continue
+            match = PINNED.match(line)
+            assert match, f"{path.name}: cannot read {line!r}"
+            assert FULL_SHA.match(match["sha"]), f"{path.name}: not a full commit SHA: {line!r}"
+            assert SEMVER_TAG.match(match["tag"] or ""), f"no '# vX.Y.Z': {line!r}"
+            versions.setdefault(match["action"], set()).add((match["sha"], match["tag"]))
+    assert {"actions/checkout", "astral-sh/setup-uv"} <= set(versions)
+    for action, pins in versions.items():
+        assert len(pins) == 1, f"{action} is pinned differently in different places: {pins}"
+
+
+def test_checkouts_do_not_keep_credentials(workflow_path: Path) -> None:
+    checkouts = [
+        s for _, s in steps(load(workflow_path)) if "actions/checkout@" in s.get("uses", "")
+    ]
+    assert checkouts
+    for step in checkouts:
+        assert step["with"]["persist-credentials"] is False
+
+
+def test_no_expression_inside_a_script(workflow_path: Path) -> None:
+    for job, step in runs(load(workflow_path)):
+        assert "${{" not in step["run"], f"{job}: pass values through env:, not into run:"
+
+
+def test_no_dangerous_triggers_and_a_concurrency_group(workflow_path: Path) -> None:
+    workflow = load(workflow_path)
+    assert "pull_request_target" not in workflow["on"]
+    assert "workflow_run" not in workflow["on"]
+    assert workflow["concurrency"]["group"]
+
+
+def test_the_release_workflow_caches_nothing_and_is_never_cancelled() -> None:
+    workflow = load(RELEASE)
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    for job, step in steps(workflow):
+        uses = step.get("uses", "")
+        assert "actions/cache" not in uses, job
+        if "setup-uv" in uses:
+            assert step["with"]["enable-cache"] is False, job
+        if "setup-python" in uses:
+            assert "cache" not in step.get("with", {}), job
+
+
+# ---------------------------------------------------------------- the release shape
+
+
+def test_release_triggers() -> None:
+    on = load(RELEASE)["on"]
+    assert on["push"] == {"tags": ["v*"]}
+    assert on["workflow_dispatch"]["inputs"]["test_pypi"]["type"] == "boolean"
+    assert on["workflow_dispatch"]["inputs"]["test_pypi"]["default"] is False
+
+
+def test_release_jobs_run_in_order() -> None:
+    jobs = load(RELEASE)["jobs"]
+    assert list(jobs) == ["check", "build", "test", "publish", "github-release"]
+    assert jobs["build"]["needs"] == "check"
+    assert jobs["test"]["needs"] == "build"
+    assert set(jobs["publish"]["needs"]) == {"check", "test"}
+    assert set(jobs["github-release"]["needs"]) == {"check", "publish"}
+    assert jobs["github-release"]["if"] == "${{ !inputs.test_pypi }}"
+
+
+def test_the_tag_reaches_check_tag_through_env() -> None:
+    step = step_named(load(RELEASE), "check", "Check the tag")
+    assert step["env"] == {"TAG": "${{ github.ref_name }}"}
+    assert step["run"] == "nox -s check_tag"
+
+
+def test_build_once_and_pass_files_by_artifact() -> None:
+    jobs = load(RELEASE)["jobs"]
+    builds = [job for job, step in runs(load(RELEASE)) if "nox -s build" in step["run"]]
+    assert builds == ["build"]
+    uploads = [s for s in jobs["build"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert uploads[0]["with"] == {"name": "dist", "path": "dist/", "if-no-files-found": "error"}
+    for job in ("test", "publish", "github-release"):
+        downloads = [s for s in jobs[job]["steps"] if "download-artifact" in s.get("uses", "")]
+        assert downloads[0]["with"] == {"name": "dist", "path": "dist/"}, job
+
+
+def test_publish_job_is_short_has_no_checkout_and_no_secret() -> None:
+    job = load(RELEASE)["jobs"]["publish"]
+    assert job["permissions"] == {"id-token": "write"}
+    assert job["environment"]["name"] == "${{ inputs.test_pypi && 'testpypi' || 'pypi' }}"
+    assert "https://pypi.org/p/releasekit" in job["environment"]["url"]
+    assert "https://test.pypi.org/p/releasekit" in job["environment"]["url"]
+    assert not [s for s in job["steps"] if "checkout" in s.get("uses", "")]
+    assert "secrets." not in json.dumps(job)
+    publish = step_named(load(RELEASE), "publish", "Publish")
+    assert publish["env"] == {"REPOSITORY": "${{ inputs.test_pypi && 'testpypi' || 'pypi' }}"}
+    assert publish["run"] == 'releasekit publish --repository "$REPOSITORY"'
+
+
+def test_github_release_uses_the_changelog_and_marks_prereleases() -> None:
+    workflow = load(RELEASE)
+    notes = step_named(workflow, "github-release", "Write the release notes")
+    assert notes["env"] == {"VERSION": "${{ needs.check.outputs.version }}"}
+    assert "releasekit notes" in notes["run"]
+    create = step_named(workflow, "github-release", "Create the release")
+    assert create["env"]["PRERELEASE"] == "${{ needs.check.outputs.prerelease }}"
+    assert create["env"]["GH_TOKEN"] == "${{ github.token }}"
+    assert '[ "$PRERELEASE" = "true" ]' in create["run"]
+    assert "--prerelease" in create["run"]
+
+
+def test_ci_runs_nox_sessions_on_the_supported_matrix() -> None:
+    import nox.project
+
+    workflow = load(CI)
+    assert set(workflow["on"]) == {"push", "pull_request"}
+    assert workflow["on"]["push"] == {"branches": ["main"]}
+    matrix = workflow["jobs"]["tests"]["strategy"]["matrix"]
+    pyproject = nox.project.load_toml(ROOT / "pyproject.toml")
+    assert matrix["python"] == nox.project.python_versions(pyproject)
+    assert set(matrix["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
+    commands = [step["run"] for _, step in runs(workflow)]
+    for needed in ("nox -s lint", "nox -s tests", "nox -s build", "nox -s test_wheel"):
+        assert any(c.startswith(needed) for c in commands), needed
+    for command in commands:
+        first = shlex.split(command)[0]
+        assert first in {"nox", "uv", "uvx"}, f"CI runs {command!r}; put it in a nox session"
+
+
+# ---------------------------------------------------------------- names that exist
+
+
+@cache
+def nox_sessions() -> frozenset[str]:
+    result = subprocess.run(
+        # `-l` alone lists only the default sessions; a keyword that matches all lists all.
+        [tool("nox"), "-l", "--json", "-k", "not no_such_session", "-f", str(ROOT / "noxfile.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    listed = json.loads(result.stdout)
+    return frozenset({s["name"] for s in listed} | {s["session"] for s in listed})
+
+
+@cache
+def releasekit_tasks() -> frozenset[str]:
+    result = subprocess.run(
+        [tool("releasekit"), "--list", "--list-format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+
+    def names(collection: dict[str, Any], prefix: str = "") -> set[str]:
+        found = {prefix + task["name"] for task in collection["tasks"]}
+        for child in collection["collections"]:
+            found |= names(child, f"{prefix}{child['name']}.")
+        return found
+
+    return frozenset(names(json.loads(result.stdout)))
+
+
+def commands_named(program: str) -> list[tuple[str, list[str]]]:
+    found = []
+    for path in (CI, RELEASE):
+        for job, step in runs(load(path)):
+            for line in step["run"].splitlines():
+                words = shlex.split(line, comments=True)
+                if words and words[0] == program:
+                    found.append((f"{path.name}:{job}", words[1:]))
+    return found
+
+
+def test_every_nox_session_named_exists() -> None:
+    used = commands_named("nox")
+    assert used
+    for where, args in used:
+        assert args[0] == "-s", f"{where}: nox {args}"
+        session = args[1]
+        assert session in nox_sessions(), f"{where}: no nox session {session!r}"
+        if "--python" in args:
+            # `nox -s NAME --python "$PYTHON"`: each matrix value must name a session.
+            workflow = load(CI if where.startswith("ci") else RELEASE)
+            pythons = workflow["jobs"][where.split(":")[1]]["strategy"]["matrix"]["python"]
+            for python in pythons:
+                assert f"{session}-{python}" in nox_sessions(), f"{where}: {session}-{python}"
+
+
+def test_every_releasekit_task_named_exists() -> None:
+    used = commands_named("releasekit")
+    assert used
+    for where, args in used:
+        assert args[0] in releasekit_tasks(), f"{where}: no releasekit task {args[0]!r}"
+
+
+def test_the_name_checks_can_fail() -> None:
+    assert "no-such-session" not in nox_sessions()
+    assert "no-such-task" not in releasekit_tasks()
+    assert {"lint", "tests", "build", "check_tag"} <= nox_sessions()
+
+
+if __name__ == "__main__":  # pragma: no cover - a helper to see what the checks see
+    print(sorted(nox_sessions()), sorted(releasekit_tasks()), file=sys.stderr)
