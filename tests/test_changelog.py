@@ -468,6 +468,23 @@ def test_notes_of_a_promoted_file_are_the_old_unreleased_entries() -> None:
     )
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize(("name", "version"), PROMOTE.items())
+def test_promote_carries_the_new_sections_notes(name: str, version: str, variant: str) -> None:
+    """A release tags with `result.notes` instead of parsing the promoted file again."""
+    result = promote(VARIANTS[variant](read(FIXTURES / name)), version)
+    assert result.notes == changelog.notes(result.text, Version(version))
+    assert result.notes.strip()
+
+
+@pytest.mark.parametrize("prefix", ["v", "release-"])
+def test_promote_notes_with_a_custom_tag_prefix(prefix: str) -> None:
+    text = f"## [Unreleased]\n\n- x\n\n## [{prefix}1.0.0] - 2024-01-01\n\n- y\n"
+    result = promote(text, "1.1.0", tag_prefix=prefix)
+    assert result.notes == "- x"
+    assert changelog.notes(result.text, Version("1.1.0"), tag_prefix=prefix) == "- x"
+
+
 def test_notes_of_an_unknown_version() -> None:
     with pytest.raises(ChangelogError) as info:
         changelog.notes(read(FIXTURES / "kac.md"), Version("9.9"))
@@ -799,6 +816,16 @@ def test_promote_keeps_every_line_outside_the_edited_regions_generated(text: str
     assert changelog.parse(result.text).render() == result.text
     assert [str(s.heading.version) for s in changelog.parse(result.text).releases][:1] == [str(new)]
     assert "\n" not in "".join(result.warnings)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changelogs())
+def test_promote_notes_match_the_notes_of_the_promoted_file_generated(text: str) -> None:
+    doc = changelog.parse(text)
+    released = [s.heading.version for s in doc.releases if s.heading.version is not None]
+    new = Version(f"{max(released).major + 1}.0.0") if released else Version("0.1.0")
+    result = changelog.promote(text, new, date=DATE, allow_empty=True)
+    assert result.notes == changelog.notes(result.text, new)
 
 
 @settings(max_examples=200, deadline=None)

@@ -175,3 +175,23 @@ def test_local_never_uses_trusted_publishing(home: Path) -> None:
         "TWINE_PASSWORD": "pw-123456",
     }
     assert resolve("local", "http://127.0.0.1:1/", env).source == "environment (TWINE_PASSWORD)"
+
+
+def test_in_actions_without_any_credential_the_error_names_id_token_write(home: Path) -> None:
+    """Without the permission GitHub sets no ACTIONS_ID_TOKEN_REQUEST_*: name it."""
+    with pytest.raises(CredentialError) as caught:
+        resolve("pypi", UPLOAD, {"HOME": str(home), "GITHUB_ACTIONS": "true"})
+    assert "id-token: write" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_in_actions_another_source_still_wins_without_id_token(home: Path) -> None:
+    env = {"HOME": str(home), "GITHUB_ACTIONS": "true", "PYPI_TOKEN": "pypi-fromenv"}
+    assert resolve("pypi", UPLOAD, env).source == "environment (PYPI_TOKEN)"
+
+
+def test_local_in_actions_without_credential_is_the_plain_message(home: Path) -> None:
+    with pytest.raises(CredentialError) as caught:
+        resolve("local", "http://127.0.0.1:1/", {"HOME": str(home), "GITHUB_ACTIONS": "true"})
+    assert "no credential for" in str(caught.value)
+    assert "id-token" not in str(caught.value)

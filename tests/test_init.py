@@ -311,7 +311,7 @@ def test_outside_git_is_refused(tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     result = run_cli(tmp_path, "init")
     assert result.code == 1
-    assert "is not in a git repository" in result.err
+    assert "is not inside a git repository" in result.err
     assert snapshot(tmp_path) == before
 
 

@@ -355,11 +355,6 @@ def test_publish_step_refused_publisher_changes_nothing(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="credentials.resolve does not yet call releasekit.oidc when GITHUB_ACTIONS=true "
-    "and nothing else is found, so the message does not name `id-token: write`",
-    strict=True,
-)
 def test_publish_step_without_id_token_permission_names_the_fix(
     released: GitRepo, index: LocalIndex
 ) -> None:
@@ -383,11 +378,6 @@ def test_publish_step_without_id_token_permission_names_the_fix(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="releasekit publish still needs pyproject.toml (and, for pypi, a git checkout at "
-    "the tag); the publish job has no checkout, only the downloaded dist/",
-    strict=True,
-)
 def test_publish_step_needs_only_the_downloaded_files(
     released: GitRepo, index: LocalIndex, tmp_path: Path
 ) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import shutil
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import GitRepo, run_cli
+from conftest import GitRepo, run_cli, snapshot
 from publish_support import Faults, fault_proxy, index_state, write_sums
 
 from releasekit import publish
@@ -301,3 +305,189 @@ def test_credential_repr_never_shows_the_secret() -> None:
     cred = Credential("__token__", "pypi-SECRETSECRET", "environment (PYPI_TOKEN)")
     assert "SECRETSECRET" not in repr(cred)
     assert "SECRETSECRET" not in str(cred)
+
+
+# ---------------------------------------- no checkout: the release workflow's publish job
+
+
+@pytest.fixture
+def job(tmp_path: Path, sample_dist: Path) -> Path:
+    """A publish job's working directory: the downloaded dist/ and nothing else."""
+    where = tmp_path / "job"
+    shutil.copytree(sample_dist, where / "dist")
+    assert publish.project_root(where) is None
+    return where
+
+
+def publish_job(
+    job: Path, repository: str, env: dict[str, str], *, index_url: str | None = None, **extra: Any
+) -> list[str]:
+    lines: list[str] = []
+    publish.run(
+        root=None,
+        repository=repository,
+        index_url=index_url,
+        dist_dir=job / "dist",
+        environ={"HOME": os.environ["HOME"], **env},
+        say=lines.append,
+        warn=lines.append,
+        dry_run=True,
+        install_check=False,
+        retry=FAST,
+        **extra,
+    )
+    return lines
+
+
+ON_TAG = {"GITHUB_ACTIONS": "true", "GITHUB_REF": "refs/tags/v1.2.0", "PYPI_TOKEN": "pypi-x"}
+
+
+@pytest.mark.parametrize(
+    ("env", "extra", "tag"),
+    [
+        pytest.param(ON_TAG, {}, "v1.2.0", id="GITHUB_REF"),
+        pytest.param(
+            {
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_REF_TYPE": "tag",
+                "GITHUB_REF_NAME": "v1.2.0",
+                "PYPI_TOKEN": "pypi-x",
+            },
+            {},
+            "v1.2.0",
+            id="GITHUB_REF_TYPE",
+        ),
+        pytest.param(
+            {**ON_TAG, "GITHUB_REF": "refs/tags/release-1.2"},
+            {"tag_prefix": "release-"},
+            "release-1.2",
+            id="tag-prefix",
+        ),
+    ],
+)
+def test_no_checkout_pypi_from_actions_on_the_files_tag(
+    job: Path, index: LocalIndex, env: dict[str, str], extra: dict[str, str], tag: str
+) -> None:
+    before = snapshot(job)
+    lines = publish_job(job, "pypi", env, index_url=index.index_url, **extra)
+    read = "project: sample 1.2.0, read from the files (no pyproject.toml here or in any parent)"
+    assert read in lines
+    assert f"release: this GitHub Actions run is for {tag}, the tag of the files' version" in lines
+    assert "credential: environment (PYPI_TOKEN)" in "\n".join(lines)
+    assert sum(line.startswith("would upload") for line in lines) == 2
+    assert snapshot(job) == before
+
+
+@pytest.mark.parametrize(
+    ("env", "extra", "expected"),
+    [
+        pytest.param(
+            {"PYPI_TOKEN": "pypi-x", "GITHUB_REF": "refs/tags/v1.2.0"},
+            {},
+            "there is no project checkout here (no pyproject.toml), so nothing shows that the "
+            "files are those of the release tag 'v1.2.0'; publish to PyPI from a checkout at "
+            "that tag, or from GitHub Actions on a push of that tag",
+            id="outside-actions",
+        ),
+        pytest.param(
+            {**ON_TAG, "GITHUB_REF": "refs/heads/main", "GITHUB_REF_TYPE": "branch"},
+            {},
+            "this GitHub Actions run is for 'refs/heads/main', not a release tag",
+            id="branch",
+        ),
+        pytest.param(
+            {**ON_TAG, "GITHUB_REF": "refs/tags/v1.3.0"},
+            {},
+            "this run is for the tag 'v1.3.0' (version '1.3.0') but the files in dist/ are "
+            "version '1.2.0'",
+            id="other-version",
+        ),
+        pytest.param(
+            {**ON_TAG, "GITHUB_REF": "refs/tags/release-1.2.0"},
+            {},
+            "this run is for the tag 'release-1.2.0', which is not a release tag (tag "
+            "'release-1.2.0' does not start with the tag prefix 'v'",
+            id="other-prefix",
+        ),
+        pytest.param(
+            ON_TAG,
+            {"tag_prefix": "release-"},
+            "pass --tag-prefix",
+            id="wrong-tag-prefix",
+        ),
+    ],
+)
+def test_no_checkout_pypi_is_refused_unless_the_tag_names_the_files(
+    job: Path, env: dict[str, str], extra: dict[str, str], expected: str
+) -> None:
+    """Refused before any credential or network use: the index URL leads nowhere."""
+    before = snapshot(job)
+    with pytest.raises(PublishError) as caught:
+        publish_job(job, "pypi", env, index_url="http://127.0.0.1:9/simple/", **extra)
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert snapshot(job) == before
+
+
+def test_no_checkout_pypi_outside_actions_through_the_cli(job: Path) -> None:
+    before = snapshot(job)
+    result = run_cli(job, "publish", "--repository", "pypi", env={"PYPI_TOKEN": "pypi-x"})
+    assert result.code == 1
+    [line] = result.err.strip().splitlines()
+    assert line.startswith("releasekit: error: there is no project checkout here")
+    assert snapshot(job) == before
+
+
+def test_no_checkout_testpypi_needs_no_tag(job: Path, index: LocalIndex) -> None:
+    lines = publish_job(job, index.upload_url, {"TWINE_PASSWORD": index.password})
+    assert not any(line.startswith("release:") for line in lines)
+    assert sum(line.startswith("would upload") for line in lines) == 2
+
+
+@pytest.mark.parametrize(
+    ("copy_as", "listing"),
+    [
+        ("sample-1.3.0-py3-none-any.whl", "sample 1.2.0, sample 1.3.0"),
+        ("other-1.2.0-py3-none-any.whl", "other 1.2.0, sample 1.2.0"),
+    ],
+)
+def test_no_checkout_files_must_be_one_release(job: Path, copy_as: str, listing: str) -> None:
+    wheel = next((job / "dist").glob("*.whl"))
+    shutil.copy(wheel, job / "dist" / copy_as)
+    write_sums(job / "dist")
+    with pytest.raises(PublishError, match=re.escape(f"several releases ({listing})")):
+        publish_job(job, "pypi", ON_TAG)
+
+
+def test_a_checkout_keeps_the_head_check_even_in_actions_on_a_tag(released: GitRepo) -> None:
+    """The Actions tag is used only without a checkout; a checkout must itself be at the tag."""
+    with pytest.raises(PublishError, match=r"release tag 'v1\.2\.0' of version"):
+        publish.run(
+            root=released.path,
+            repository="pypi",
+            index_url="http://127.0.0.1:9/simple/",
+            dist_dir=released.path / "dist",
+            environ=ON_TAG,
+            say=lambda _line: None,
+            warn=lambda _line: None,
+            dry_run=True,
+        )
+
+
+def test_tag_prefix_overrides_the_configured_one_in_a_checkout(
+    released: GitRepo, index: LocalIndex
+) -> None:
+    released.git("tag", "release-1.2.0")
+    lines: list[str] = []
+    publish.run(
+        root=released.path,
+        repository="pypi",
+        index_url=index.index_url,
+        dist_dir=released.path / "dist",
+        environ={"PYPI_TOKEN": "pypi-x", "HOME": os.environ["HOME"]},
+        say=lines.append,
+        warn=lines.append,
+        dry_run=True,
+        tag_prefix="release-",
+    )
+    assert "release: HEAD is at release-1.2.0 and the working tree is clean" in lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import subprocess
@@ -11,9 +12,12 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, GitRepo, git, run_cli, write_files
+from hypothesis import given
+from hypothesis import strategies as st
 
 from releasekit import release as releasing
-from releasekit.errors import ChecksFailedError, LockError, VersionError
+from releasekit import versions
+from releasekit.errors import ChecksFailedError, LockError, TagError, VersionError
 from releasekit.lock import release_lock
 
 CHANGELOG = """\
@@ -305,6 +309,20 @@ def test_the_branch_comes_from_the_config(make_repo: Factory) -> None:
     assert "releases are made from 'trunk'" in failures[0]
 
 
+def test_a_shallow_clone_is_refused_not_misread(repo: GitRepo, tmp_path: Path) -> None:
+    repo.git("commit", "-q", "--allow-empty", "-m", "after the release")
+    repo.git("push", "-q", "origin", "main")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth=1", f"file://{repo.remote}", str(shallow))
+    for key, value in (("user.name", "CI"), ("user.email", "ci@example.invalid")):
+        git(shallow, "config", key, value)
+    made = GitRepo(path=shallow, remote=repo.remote)
+    failures = refused(made, opts())
+    assert any("shallow clone" in f and "git fetch --unshallow --tags" in f for f in failures)
+    git(shallow, "fetch", "-q", "--unshallow", "--tags")
+    assert "v1.3.0" in "\n".join(run(made, opts(push=False)))
+
+
 # --- the lock ---------------------------------------------------------------------------
 
 
@@ -421,3 +439,36 @@ def test_secrets_in_the_remote_url_are_never_printed(repo: GitRepo) -> None:
     assert result.code == 1
     assert "remote reachable" in result.err
     assert canary not in result.out + result.err
+
+
+# --- the latest release tag ------------------------------------------------------------------
+
+TAG_NAMES = st.lists(
+    st.one_of(
+        st.lists(st.integers(0, 12), min_size=1, max_size=4).map(
+            lambda parts: "v" + ".".join(map(str, parts))
+        ),
+        st.sampled_from(
+            ["v1.0rc1", "v2.0.0.post1", "v1!0.1", "v0!3.0", "v3.0.dev2", "v01.2", "v1.0.0-1",
+             "v1.0+local", "x1.0", "v", "vnope", "v3.0.0-alpha", "v 1.0", "v0.0", "v3"]
+        ),
+    ),
+    max_size=30,
+)  # fmt: skip
+
+
+@given(names=TAG_NAMES)
+def test_latest_tag_is_the_highest_pep_440_version(names: list[str]) -> None:
+    """The fast path for plain X.Y.Z tags picks what parsing every tag would pick."""
+    parsed = []
+    for name in names:
+        with contextlib.suppress(TagError):
+            parsed.append(versions.version_from_tag(name, prefix="v"))
+    found = releasing._latest_tag(iter(names), "v")
+    if not parsed:
+        assert found is None
+        return
+    assert found is not None
+    assert found[1] == max(parsed)
+    assert found[0] in names
+    assert versions.version_from_tag(found[0], prefix="v") == found[1]

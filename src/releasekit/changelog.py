@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Final, Literal, get_args
+from typing import Final, Literal, NamedTuple, get_args
 from urllib.parse import urlsplit
 
 from packaging.version import InvalidVersion, Version
@@ -30,6 +30,10 @@ CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
 Severity = Literal["error", "warning"]
 Kind = Literal["unreleased", "release", "other"]
 _Report = Callable[[int, Severity, str], None]
+# What the line scan keeps: (line index, level, title, title offset) for a heading, and
+# (line index, label, URL, URL span) for a link reference.
+_RawHeading = tuple[int, int, str, int]
+_RawRef = tuple[int, str, str, tuple[int, int]]
 
 _ATX: Final = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
 _REFERENCE: Final = re.compile(r" {0,3}\[((?:[^\[\]\\]|\\.)+)\]:([ \t]*)(<[^<>]*>|\S+)(.*)")
@@ -51,7 +55,7 @@ _LINE_STARTS: Final = frozenset("#[`~< ")  # first characters of lines the parse
 # --- the model --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DateStyle:
     """How a heading writes its date: text before it, a format, text after it."""
 
@@ -67,7 +71,7 @@ class DateStyle:
 KAC_DATE: Final = DateStyle(before=" - ", form="{iso}", after="")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heading:
     """An ATX heading outside code and HTML blocks, read as a changelog heading."""
 
@@ -90,7 +94,7 @@ class Heading:
         return self.index + 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinkRef:
     """A link reference definition: ``[label]: url``."""
 
@@ -107,7 +111,7 @@ class LinkRef:
         return self.index + 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """A heading at the release level (or above it) and the lines up to the next one."""
 
@@ -127,17 +131,37 @@ class Section:
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed changelog: its lines exactly as read, and what they mean."""
+    """A parsed changelog: its lines exactly as read, and what they mean.
+
+    Sections and their headings are read when parsing; the full lists of headings and
+    link references are built on first use, so promote and notes on a long file do not
+    pay for the subsection headings and references of old releases they never look at.
+    """
 
     bom: str
     lines: tuple[str, ...]
-    headings: tuple[Heading, ...]
-    refs: tuple[LinkRef, ...]
     level: int | None  # the heading level of releases (2 for ``## [1.0.0]``)
     sections: tuple[Section, ...]
     footer: int  # index where the closing block of link references starts
     strays: tuple[tuple[int, str], ...]  # unclosed code fences or HTML blocks
     eol: str
+    tag_prefix: str = "v"
+    raw_headings: tuple[_RawHeading, ...] = field(default=(), repr=False)
+    raw_refs: tuple[_RawRef, ...] = field(default=(), repr=False)
+
+    @cached_property
+    def headings(self) -> tuple[Heading, ...]:
+        """Every ATX heading outside code and HTML blocks, in line order."""
+        read = {section.heading.index: section.heading for section in self.sections}
+        return tuple(
+            read.get(raw[0]) or _heading(raw, self.level, self.tag_prefix)
+            for raw in self.raw_headings
+        )
+
+    @cached_property
+    def refs(self) -> tuple[LinkRef, ...]:
+        """Every link reference definition, in line order."""
+        return tuple(_link_ref(raw, self.tag_prefix) for raw in self.raw_refs)
 
     def render(self) -> str:
         """The text of the document: identical to the input when nothing changed."""
@@ -146,12 +170,19 @@ class Document:
     @property
     def unreleased(self) -> list[Section]:
         """The Unreleased sections (a valid file has exactly one)."""
-        return [section for section in self.sections if section.kind == "unreleased"]
+        return list(self._by_kind.get("unreleased", ()))
 
     @property
     def releases(self) -> list[Section]:
         """The release sections, in file order."""
-        return [section for section in self.sections if section.kind == "release"]
+        return list(self._by_kind.get("release", ()))
+
+    @cached_property
+    def _by_kind(self) -> dict[Kind, list[Section]]:
+        by_kind: dict[Kind, list[Section]] = {}
+        for section in self.sections:
+            by_kind.setdefault(section.heading.kind, []).append(section)
+        return by_kind
 
     @cached_property
     def _ref_index(self) -> dict[str, LinkRef]:
@@ -186,10 +217,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class EditResult:
-    """The new text of the changelog, and what the user should be told about it."""
+    """The new text of the changelog, and what the user should be told about it.
+
+    After `promote`, `notes` is the new section's body: what ``notes(text, version)`` returns
+    for the new text, worked out from the edit itself so that a release does not parse the
+    file a second time. `add` leaves it empty.
+    """
 
     text: str
     warnings: list[str] = field(default_factory=list)
+    notes: str = ""
 
 
 PromoteResult = EditResult
@@ -202,18 +239,23 @@ def parse(text: str, *, tag_prefix: str = "v") -> Document:
     """Parse changelog text; never fails, so that `check` can report what is wrong."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     lines = _split_lines(text[len(bom) :])
-    raw_headings: list[tuple[int, int, str, int]] = []
-    refs: list[LinkRef] = []
+    raw_headings: list[_RawHeading] = []
+    raw_refs: list[_RawRef] = []
     strays: list[tuple[int, str]] = []
     start = 0
-    while (stray := _scan(lines, start, raw_headings, refs, tag_prefix)) is not None:
+    while (stray := _scan(lines, start, raw_headings, raw_refs)) is not None:
         # An unclosed fence or HTML block would hide the rest of the file; read it as text.
         strays.append(stray)
         start = stray[0] + 1
     level = _release_level(raw_headings, tag_prefix)
-    headings = tuple(_heading(raw, level, tag_prefix) for raw in raw_headings)
-    footer = _footer(lines, {ref.index for ref in refs})
-    boundaries = [h for h in headings if level is not None and h.level <= level]
+    footer = _footer(lines, {raw[0] for raw in raw_refs})
+    # Only headings at the release level or above start sections; they are read now, the
+    # subsection headings (``### Added``) when someone asks for `Document.headings`.
+    boundaries = (
+        [_heading(raw, level, tag_prefix) for raw in raw_headings if raw[1] <= level]
+        if level is not None
+        else []
+    )
     sections = tuple(
         Section(heading=h, end=boundaries[k + 1].index if k + 1 < len(boundaries) else footer)
         for k, h in enumerate(boundaries)
@@ -223,13 +265,14 @@ def parse(text: str, *, tag_prefix: str = "v") -> Document:
     return Document(
         bom=bom,
         lines=tuple(lines),
-        headings=headings,
-        refs=tuple(refs),
         level=level,
         sections=sections,
         footer=footer,
         strays=tuple(strays),
         eol=eol,
+        tag_prefix=tag_prefix,
+        raw_headings=tuple(raw_headings),
+        raw_refs=tuple(raw_refs),
     )
 
 
@@ -249,11 +292,7 @@ def _content(line: str) -> str:
 
 
 def _scan(
-    lines: list[str],
-    start: int,
-    headings: list[tuple[int, int, str, int]],
-    refs: list[LinkRef],
-    tag_prefix: str,
+    lines: list[str], start: int, headings: list[_RawHeading], refs: list[_RawRef]
 ) -> tuple[int, str] | None:
     """Collect headings and references from `start`; return an unclosed opener, if any."""
     fence = ""  # the opening fence while inside a fenced code block
@@ -275,14 +314,13 @@ def _scan(
                 continue
             first = stripped[:1]
         if first == "#":
-            match = _ATX.fullmatch(_content(line))
-            if match:
-                title = match.group(2) or ""
-                headings.append((index, len(match.group(1)), title, match.start(2)))
+            heading = _atx(_content(line))
+            if heading is not None:
+                headings.append((index, *heading))
         elif first == "[":
-            ref = _reference(index, _content(line), tag_prefix)
+            ref = _reference(_content(line))
             if ref is not None:
-                refs.append(ref)
+                refs.append((index, *ref))
         elif first in ("`", "~"):
             fence = _fence_opening(stripped)
             opener = (index, f"code fence {fence!r}")
@@ -290,6 +328,23 @@ def _scan(
             closer = _html_closer(stripped)
             opener = (index, f"HTML block opened by {stripped.strip()[:20]!r}")
     return opener if fence or closer else None
+
+
+def _atx(content: str) -> tuple[int, str, int] | None:
+    """The level, title and title offset of an ATX heading line, or None."""
+    hashes = len(content) - len(content.lstrip("#"))
+    # The usual ``## Title``: one space, and no closing hashes or spaces to strip.
+    if (
+        0 < hashes <= 6
+        and content[hashes : hashes + 1] == " "
+        and content[hashes + 1 : hashes + 2] not in ("", " ", "\t")
+        and content[-1] not in " \t#"
+    ):
+        return hashes, content[hashes + 1 :], hashes + 1
+    match = _ATX.fullmatch(content)
+    if match is None:
+        return None
+    return len(match.group(1)), match.group(2) or "", match.start(2)
 
 
 def _ends_block(line: str, fence: str, closer: str) -> bool:
@@ -320,7 +375,8 @@ def _html_closer(stripped: str) -> str:
     return ""
 
 
-def _reference(index: int, content: str, tag_prefix: str) -> LinkRef | None:
+def _reference(content: str) -> tuple[str, str, tuple[int, int]] | None:
+    """The label, URL and URL span of a link reference definition line, or None."""
     match = _REFERENCE.fullmatch(content)
     if match is None:
         return None
@@ -328,6 +384,11 @@ def _reference(index: int, content: str, tag_prefix: str) -> LinkRef | None:
     span = match.span(3)
     if url.startswith("<"):
         url, span = url[1:-1], (span[0] + 1, span[1] - 1)
+    return label, url, span
+
+
+def _link_ref(raw: _RawRef, tag_prefix: str) -> LinkRef:
+    index, label, url, span = raw
     kind: Kind = "other"
     version = None
     if _normal_label(label) == "unreleased":
@@ -339,8 +400,7 @@ def _reference(index: int, content: str, tag_prefix: str) -> LinkRef | None:
     return LinkRef(index=index, label=label, url=url, url_span=span, kind=kind, version=version)
 
 
-@dataclass(frozen=True)
-class _Title:
+class _Title(NamedTuple):  # a tuple: one is made for every release heading
     label: str
     bracketed: bool
     url: str | None
@@ -453,6 +513,8 @@ def _heading(raw: tuple[int, int, str, int], level: int | None, tag_prefix: str)
 
 def _read_date(rest: str) -> tuple[datetime.date | None, DateStyle | None, str | None]:
     """Find the date after a release heading's version: ISO 8601, or written in words."""
+    if (usual := _kac_date(rest)) is not None:
+        return usual
     iso = _ISO_DATE.search(rest)
     if iso is not None:
         try:
@@ -469,6 +531,19 @@ def _read_date(rest: str) -> tuple[datetime.date | None, DateStyle | None, str |
         shown = rest.strip(" -\u2013\u2014()[]")
         return None, None, f"{shown!r} is not an ISO 8601 date (YYYY-MM-DD)"
     return None, None, None
+
+
+def _kac_date(rest: str) -> tuple[datetime.date | None, DateStyle | None, str | None] | None:
+    """Keep a Changelog's own `` - 2024-01-31``, by far the most common, read without a regex."""
+    if len(rest) != 13 or not rest.startswith(" - ") or not rest.isascii():
+        return None
+    year, month, day = rest[3:7], rest[8:10], rest[11:13]
+    if rest[7] != "-" or rest[10] != "-" or not (year + month + day).isdigit():
+        return None
+    try:
+        return datetime.date(int(year), int(month), int(day)), KAC_DATE, None
+    except ValueError:
+        return None, None, f"{rest[3:]!r} is not a valid date"
 
 
 def _words_date(match: re.Match[str]) -> tuple[datetime.date, str] | None:
@@ -578,10 +653,10 @@ def _only_unreleased(doc: Document) -> Section:
 def _entry_lines(doc: Document, section: Section) -> list[int]:
     """Lines of a section's body that are entries: not blank, a heading or an HTML comment."""
     skip: set[int] = set()
-    for items in (doc.headings, doc.refs):  # both in line order: look only inside the body
-        first = bisect.bisect_left(items, section.body.start, key=lambda item: item.index)
-        last = bisect.bisect_left(items, section.body.stop, key=lambda item: item.index)
-        skip.update(item.index for item in items[first:last])
+    for items in (doc.raw_headings, doc.raw_refs):  # in line order: look only inside the body
+        first = bisect.bisect_left(items, section.body.start, key=lambda item: item[0])
+        last = bisect.bisect_left(items, section.body.stop, key=lambda item: item[0])
+        skip.update(item[0] for item in items[first:last])
     found: list[int] = []
     in_comment = False
     for index in section.body:
@@ -609,16 +684,21 @@ def notes(text: str, version: Version, *, tag_prefix: str = "v") -> str:
     doc = parse(text, tag_prefix=tag_prefix)
     for section in doc.releases:
         if section.heading.version == version:
-            body = [_content(doc.lines[index]) for index in section.body]
-            while body and not body[0].strip():
-                body.pop(0)
-            while body and not body[-1].strip():
-                body.pop()
-            return "\n".join(body)
+            return _notes(doc.lines[section.body.start : section.body.stop])
     known = ", ".join(str(section.heading.version) for section in doc.releases[:5])
     listing = f"; the latest are: {known}" if known else "; it has no release sections"
     msg = f"the changelog has no section for version {str(version)!r}{listing}"
     raise ChangelogError(msg)
+
+
+def _notes(body: Sequence[str]) -> str:
+    """A section's body without its surrounding blank lines, joined without line endings."""
+    first, last = 0, len(body)
+    while first < last and not body[first].strip():
+        first += 1
+    while last > first and not body[last - 1].strip():
+        last -= 1
+    return "\n".join(_content(line) for line in body[first:last])
 
 
 # --- promote ----------------------------------------------------------------------------
@@ -695,7 +775,12 @@ def promote(
     edits[head.index] = block
     for index in unreleased.body:
         edits[index] = []
-    return PromoteResult(text=_apply(doc, edits), warnings=warnings)
+    lines = _edited_lines(doc, edits)
+    # The new section's body is the moved lines, as written (a last line may gain an eol).
+    start = head.index + sum(len(edits[index]) - 1 for index in edits if index < head.index)
+    start += len(block) - len(move)
+    body = lines[start : start + len(move)]
+    return PromoteResult(text=doc.bom + "".join(lines), warnings=warnings, notes=_notes(body))
 
 
 def _split_unreleased_body(body: list[str]) -> tuple[list[str], list[str]]:
@@ -714,6 +799,11 @@ def _split_unreleased_body(body: list[str]) -> tuple[list[str], list[str]]:
 
 def _apply(doc: Document, edits: Mapping[int, list[str]]) -> str:
     """The document with each edited line replaced by its lines; the rest copied as is."""
+    return doc.bom + "".join(_edited_lines(doc, edits))
+
+
+def _edited_lines(doc: Document, edits: Mapping[int, list[str]]) -> list[str]:
+    """The lines of `_apply`'s text."""
     out: list[str] = []
     previous = 0
     for index in sorted(edits):
@@ -727,7 +817,7 @@ def _apply(doc: Document, edits: Mapping[int, list[str]]) -> str:
             if not out[position].endswith("\n"):
                 out[position] += doc.eol
         out[-1] = _content(out[-1])
-    return doc.bom + "".join(out)
+    return out
 
 
 def _replace_span(line: str, span: tuple[int, int], new: str) -> str:

@@ -4,7 +4,8 @@ Sources, in order: Trusted Publishing (GitHub Actions with `id-token: write`), t
 environment (`TWINE_USERNAME`/`TWINE_PASSWORD`, `PYPI_TOKEN`, `TESTPYPI_TOKEN`,
 `UV_PUBLISH_TOKEN`), `~/.pypirc`, and the keyring (as twine uses it). The first source
 that has a credential wins; a source that is present but unsafe or broken is an error,
-never silently skipped.
+never silently skipped. In GitHub Actions with no credential at all, Trusted Publishing is
+tried anyway, so the error names what the job lacks (`permissions: id-token: write`).
 """
 
 from __future__ import annotations
@@ -132,6 +133,10 @@ def resolve(
         found = source(repository, upload_url, environ)
         if found is not None:
             return found
+    if repository != "local" and oidc.in_github_actions(environ):
+        # In GitHub Actions the usual missing piece is `id-token: write`; the Trusted
+        # Publishing attempt fails with the message that names it.
+        return _minted(upload_url, environ)
     names = ", ".join(
         ["TWINE_USERNAME/TWINE_PASSWORD", *_token_vars(repository), "UV_PUBLISH_TOKEN"]
     )
@@ -150,6 +155,10 @@ def _trusted_publishing(
         return None
     if not (oidc.in_github_actions(environ) and oidc.trusted_publishing_available(environ)):
         return None
+    return _minted(upload_url, environ)
+
+
+def _minted(upload_url: str, environ: Mapping[str, str]) -> Credential:
     token = oidc.mint_token(upload_url, environ)
     return Credential(TOKEN_USER, token, "Trusted Publishing (GitHub Actions OIDC)")
 

@@ -85,6 +85,21 @@ class Git:
 
     # --- local state -------------------------------------------------------------------
 
+    def is_shallow(self) -> bool:
+        """Whether this is a shallow clone (git keeps `shallow` in the common dir); no git call."""
+        return (self.common_dir / "shallow").is_file()
+
+    def default_branch(self, remote: str) -> str | None:
+        """The remote's default branch: `refs/remotes/REMOTE/HEAD`, else `ls-remote --symref`."""
+        head = (self.try_run("symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD") or "").strip()
+        if head.startswith(f"refs/remotes/{remote}/"):
+            return head.removeprefix(f"refs/remotes/{remote}/")
+        listing = self.try_run("ls-remote", "--symref", remote, "HEAD") or ""
+        for line in listing.splitlines():
+            if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+                return line.removeprefix("ref: refs/heads/").removesuffix("\tHEAD")
+        return None
+
     def head(self) -> str | None:
         """The commit HEAD points at, or None in a repository without commits."""
         out = self.try_run("rev-parse", "-q", "--verify", "HEAD^{commit}")

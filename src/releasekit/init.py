@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any, Final
 
 import tomlkit
-from git import Repo
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 from packaging.version import Version
 
 from releasekit import __version__, changelog
 from releasekit.config import PYPROJECT, Config, find_root, read_pyproject
 from releasekit.errors import ChangelogError, ConfigError, GitError, InitConflictError, TagError
 from releasekit.files import FileEdit, apply_edits, decode, read_bytes
+from releasekit.git import Git
 from releasekit.project import Project, load_project
 from releasekit.versions import version_from_tag
 
@@ -105,8 +104,8 @@ def detect(root: Path) -> Detection:
     """Read the project at `root` and its git repository; change nothing."""
     project = load_project(root)
     _ = project.version  # fails now, listing the places, if they disagree
-    repo = _open_repo(root)
-    if _git(repo, "rev-parse", "--is-shallow-repository") == "true":
+    repo = Git(root)
+    if repo.is_shallow():
         msg = (
             "this is a shallow clone, so its tags and history are incomplete and the last "
             "release cannot be known; run 'git fetch --unshallow --tags' and run again"
@@ -137,25 +136,18 @@ def build_backend(pyproject: dict[str, Any]) -> str:
     return BACKENDS.get(backend, backend)
 
 
-def default_branch(repo: Repo, remote: str) -> str:
+def default_branch(repo: Git, remote: str) -> str:
     """The remote's default branch, else the current branch."""
-    head = _git(repo, "symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD", check=False)
-    if head.startswith(f"refs/remotes/{remote}/"):
-        return head.removeprefix(f"refs/remotes/{remote}/")
-    listing = _git(repo, "ls-remote", "--symref", remote, "HEAD", check=False)
-    for line in listing.splitlines():
-        if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
-            return line.removeprefix("ref: refs/heads/").removesuffix("\tHEAD")
-    current = _git(repo, "symbolic-ref", "-q", "--short", "HEAD", check=False)
-    if not current:
+    found = repo.default_branch(remote) or repo.branch()
+    if found is None:
         msg = "HEAD is detached and the remote names no default branch; check out a branch"
         raise GitError(msg)
-    return current
+    return found
 
 
-def tag_style(repo: Repo, branch: str, *, configured: str | None = None) -> TagStyle:
+def tag_style(repo: Git, branch: str, *, configured: str | None = None) -> TagStyle:
     """Find the release tags (one git call) and the prefix they use."""
-    names = _git(repo, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags").splitlines()
+    names = repo.run("for-each-ref", "--format=%(refname:strip=2)", "refs/tags").splitlines()
     found: dict[str, list[tuple[Version, str]]] = {prefix: [] for prefix in TAG_PREFIXES}
     prefixes = TAG_PREFIXES if configured is None else (configured,)
     for name in names:
@@ -170,7 +162,7 @@ def tag_style(repo: Repo, branch: str, *, configured: str | None = None) -> TagS
         return TagStyle(prefix=prefixes[0], latest=None, latest_on_branch=True, mixed=False)
     best = max((max(found[prefix]), prefix) for prefix in used)
     (_, latest), prefix = best
-    merged = _git(repo, "tag", "--list", "--merged", branch, latest, check=False)
+    merged = (repo.try_run("tag", "--list", "--merged", branch, latest) or "").strip()
     return TagStyle(
         prefix=prefix, latest=latest, latest_on_branch=merged == latest, mixed=len(used) > 1
     )
@@ -476,24 +468,3 @@ def run_init(
                 edit.path.parent.mkdir(parents=True, exist_ok=True)
         apply_edits(edits)
     return plan
-
-
-# --- git ------------------------------------------------------------------------------------
-
-
-def _open_repo(root: Path) -> Repo:
-    try:
-        return Repo(root, search_parent_directories=True)
-    except (InvalidGitRepositoryError, NoSuchPathError):
-        msg = f"{str(root)!r} is not in a git repository; run 'git init' and commit first"
-        raise GitError(msg) from None
-
-
-def _git(repo: Repo, *args: str, check: bool = True) -> str:
-    try:
-        return str(repo.git.execute(["git", *args])).strip()
-    except GitCommandError as exc:
-        if not check:
-            return ""
-        msg = f"'git {' '.join(args)}' failed: {str(exc.stderr).strip()}"
-        raise GitError(msg) from None

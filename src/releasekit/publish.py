@@ -38,8 +38,10 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from releasekit import oidc
+from releasekit.config import find_root
 from releasekit.credentials import Credential, RepositoryName, scrub, token_warning
-from releasekit.errors import PublishError
+from releasekit.errors import ConfigError, PublishError, TagError
 
 Say = Callable[[str], None]
 Action = Literal["upload", "skip"]
@@ -731,9 +733,79 @@ def check_release_state(root: Path, version: str, *, tag_prefix: str) -> str:
     return tag
 
 
+def project_root(start: Path | None = None) -> Path | None:
+    """The project checkout at or above `start` (its pyproject.toml), or None without one.
+
+    The release workflow's publish job checks out nothing: it has only the tested `dist/`.
+    """
+    try:
+        return find_root(start)
+    except ConfigError:
+        return None
+
+
+def actions_tag(environ: Mapping[str, str]) -> str | None:
+    """The tag a GitHub Actions run is for (a tag push, or a dispatch on a tag), else None."""
+    if not oidc.in_github_actions(environ):
+        return None
+    ref = environ.get("GITHUB_REF", "")
+    if ref:
+        tag = ref.removeprefix("refs/tags/")
+        return tag if ref.startswith("refs/tags/") and tag else None
+    if environ.get("GITHUB_REF_TYPE") == "tag":
+        return environ.get("GITHUB_REF_NAME") or None
+    return None
+
+
+def check_release_files(
+    files: Sequence[DistFile], environ: Mapping[str, str], *, tag_prefix: str
+) -> str:
+    """Without a checkout: refuse unless this is a GitHub Actions run for the files' tag.
+
+    With no repository to look at, the tag the run was started for is the only record of
+    which commit was released; it must name the version the files carry. Returns the tag.
+    """
+    from packaging.version import Version  # noqa: PLC0415
+
+    from releasekit.versions import tag_for_version, version_from_tag  # noqa: PLC0415
+
+    version = files[0].version
+    tag = actions_tag(environ)
+    if tag is None:
+        expected = tag_for_version(Version(version), prefix=tag_prefix)
+        if oidc.in_github_actions(environ):
+            ref = environ.get("GITHUB_REF", "") or environ.get("GITHUB_REF_NAME", "")
+            msg = (
+                f"this GitHub Actions run is for {ref or 'no ref'!r}, not a release tag, and has "
+                f"no checkout to check; publish to PyPI by pushing the tag {expected!r}"
+            )
+        else:
+            msg = (
+                f"there is no project checkout here (no pyproject.toml), so nothing shows that "
+                f"the files are those of the release tag {expected!r}; publish to PyPI from a "
+                f"checkout at that tag, or from GitHub Actions on a push of that tag"
+            )
+        raise PublishError(msg)
+    try:
+        tagged = version_from_tag(tag, prefix=tag_prefix)
+    except TagError as exc:
+        msg = (
+            f"this run is for the tag {tag!r}, which is not a release tag ({exc}); "
+            f"pass --tag-prefix if the project tags releases with another prefix"
+        )
+        raise PublishError(msg) from None
+    if tagged != Version(version):
+        msg = (
+            f"this run is for the tag {tag!r} (version {str(tagged)!r}) but the files in dist/ "
+            f"are version {version!r}; publish the files built from that tag"
+        )
+        raise PublishError(msg)
+    return tag
+
+
 def run(
     *,
-    root: Path,
+    root: Path | None,
     repository: str | None,
     index_url: str | None,
     dist_dir: Path,
@@ -744,14 +816,30 @@ def run(
     verbose: bool = False,
     install_check: bool = True,
     retry: Retry | None = None,
+    tag_prefix: str | None = None,
 ) -> Report:
-    """`releasekit publish`: check the files and the release, pick the credential, publish."""
+    """`releasekit publish`: check the files and the release, pick the credential, publish.
+
+    `root` is the project checkout, or None where there is none (the release workflow's
+    publish job): then the name and version come from the checked files alone, and PyPI
+    is only published to from a GitHub Actions run for the matching tag.
+    """
     from releasekit import credentials  # noqa: PLC0415
     from releasekit.project import load_project  # noqa: PLC0415
 
-    project = load_project(root)
-    version = str(project.version)
-    files = collect_dist(dist_dir, expected_version=version)
+    if root is not None:
+        project = load_project(root)
+        version = str(project.version)
+        prefix = project.config.tag_prefix if tag_prefix is None else tag_prefix
+        files = collect_dist(dist_dir, expected_version=version)
+    else:
+        prefix = "v" if tag_prefix is None else tag_prefix
+        files = collect_dist(dist_dir)
+        version = files[0].version
+        say(
+            f"project: {files[0].project} {version}, read from the files "
+            f"(no pyproject.toml here or in any parent)"
+        )
     say(f"files: {', '.join(f.name for f in files)} (checked, sha256 recorded)")
 
     def go(target: Target, credential: Credential) -> Report:
@@ -776,6 +864,10 @@ def run(
             return go(target, Credential(index.username, index.password, "embedded index login"))
     target = resolve_target(repository, index_url=index_url, environ=environ)
     if target.repository == "pypi":
-        tag = check_release_state(root, version, tag_prefix=project.config.tag_prefix)
-        say(f"release: HEAD is at {tag} and the working tree is clean")
+        if root is not None:
+            tag = check_release_state(root, version, tag_prefix=prefix)
+            say(f"release: HEAD is at {tag} and the working tree is clean")
+        else:
+            tag = check_release_files(files, environ, tag_prefix=prefix)
+            say(f"release: this GitHub Actions run is for {tag}, the tag of the files' version")
     return go(target, credentials.resolve(target.repository, target.upload_url, environ))

@@ -330,6 +330,8 @@ def test_wheel(  # noqa: PLR0917 - invoke maps parameters to flags
         "dry_run": "check the files, the credential and the index; upload nothing",
         "verbose": "also show the index's answers (secrets are never shown)",
         "no_install": "skip installing the release back from the index into a fresh venv",
+        "tag_prefix": "the release tag prefix (default: tag-prefix in [tool.releasekit], "
+        "or v where there is no pyproject.toml)",
     }
 )
 def publish(  # noqa: PLR0917 - invoke maps parameters to flags
@@ -340,24 +342,26 @@ def publish(  # noqa: PLR0917 - invoke maps parameters to flags
     dry_run: bool = False,
     verbose: bool = False,
     no_install: bool = False,
+    tag_prefix: str | None = None,
 ) -> None:
     """Upload the checked files in dist/ (skipping identical ones), read back, install back."""
     import os  # noqa: PLC0415
 
     from releasekit import publish as publishing  # noqa: PLC0415 - twine only when needed
 
-    root = find_root()
+    root = publishing.project_root()  # None in a job that has only the downloaded dist/
     publishing.run(
         root=root,
         repository=repository,
         index_url=index_url,
-        dist_dir=root / dist,
+        dist_dir=(root or Path.cwd()) / dist,
         environ=os.environ,
         say=_out,
         warn=lambda line: print(f"releasekit: warning: {line}", file=sys.stderr, flush=True),
         dry_run=dry_run,
         verbose=verbose,
         install_check=not no_install,
+        tag_prefix=tag_prefix,
     )
 
 
