@@ -22,11 +22,11 @@ from releasekit.build import (
     build,
     inspect_artifact,
     read_sums,
-    sha256_of,
     verify_dist,
     write_sums,
 )
 from releasekit.errors import BuildError
+from releasekit.files import sha256_of
 from releasekit.project import load_project
 
 # conftest commits with this committer date; SOURCE_DATE_EPOCH must be it.

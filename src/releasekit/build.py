@@ -8,7 +8,6 @@ and uploaded (`verify_dist` re-checks ``SHA256SUMS`` before either). A build is 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import importlib.util
 import os
@@ -39,6 +38,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from releasekit.errors import BuildError, TagError, TagMismatchError
+from releasekit.files import sha256_of
 from releasekit.project import load_project
 from releasekit.versions import version_from_tag
 
@@ -428,15 +428,6 @@ def _place(artifact: Artifact, outdir: Path) -> Artifact:
         version=artifact.version,
         sha256=artifact.sha256,
     )
-
-
-def sha256_of(path: Path) -> str:
-    """The hex SHA-256 digest of the file at `path`."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_sums(outdir: Path, artifacts: Sequence[Artifact]) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -34,6 +35,15 @@ def read_bytes(path: Path) -> bytes:
     except OSError as exc:
         msg = f"cannot read {str(path)!r}: {exc.strerror}"
         raise WriteError(msg) from None
+
+
+def sha256_of(path: Path) -> str:
+    """The hex SHA-256 digest of the file at `path`, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def decode(path: Path, data: bytes) -> str:

@@ -150,6 +150,9 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str) -> bool:
         try:
             with urllib.request.urlopen(f"{url}health", timeout=2):  # noqa: S310 - loopback http
                 return True
+        except urllib.error.HTTPError as exc:
+            exc.close()  # an HTTPError holds the open response
+            time.sleep(0.1)
         except (urllib.error.URLError, OSError):
             time.sleep(0.1)
     return False

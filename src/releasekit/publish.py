@@ -42,6 +42,7 @@ from releasekit import oidc
 from releasekit.config import find_root
 from releasekit.credentials import Credential, RepositoryName, scrub, token_warning
 from releasekit.errors import ConfigError, PublishError, TagError
+from releasekit.files import sha256_of
 
 Say = Callable[[str], None]
 Action = Literal["upload", "skip"]
@@ -158,15 +159,6 @@ def derive_index_url(upload_url: str) -> str:
 
 
 # ------------------------------------------------------------------------------ files
-
-
-def sha256_of(path: Path) -> str:
-    """The hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def collect_dist(dist_dir: Path, *, expected_version: str | None = None) -> list[DistFile]:
