@@ -323,6 +323,43 @@ def test_a_shallow_clone_is_refused_not_misread(repo: GitRepo, tmp_path: Path) -
     assert "v1.3.0" in "\n".join(run(made, opts(push=False)))
 
 
+def _ssh_signing(repo: GitRepo, tmp_path: Path) -> Path:
+    """Configure git to sign with a fresh SSH key (no gpg agent needed); return allowed-signers."""
+    key = tmp_path / "signing_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "tester", "-f", str(key)],
+        check=True,
+    )
+    allowed = tmp_path / "allowed_signers"
+    public = (tmp_path / "signing_key.pub").read_text().strip()
+    allowed.write_text(f"tester@example.invalid {public}\n")
+    repo.git("config", "gpg.format", "ssh")
+    repo.git("config", "user.signingkey", str(key))
+    repo.git("config", "gpg.ssh.allowedSignersFile", str(allowed))
+    return allowed
+
+
+@pytest.mark.parametrize("how", ["--sign", "tag.gpgSign"])
+def test_signed_tags(repo: GitRepo, tmp_path: Path, how: str) -> None:
+    _ssh_signing(repo, tmp_path)
+    if how == "tag.gpgSign":
+        repo.git("config", "tag.gpgSign", "true")
+    lines = run(repo, opts(sign=how == "--sign"))
+    assert "tagging v1.3.0 (signed)" in lines, lines
+    verified = subprocess.run(
+        ["git", "tag", "-v", "v1.3.0"], cwd=repo.path, capture_output=True, text=True, check=False
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert "Good" in verified.stderr
+    remote_tag = git(repo.remote, "cat-file", "-p", "v1.3.0")
+    assert "-----BEGIN SSH SIGNATURE-----" in remote_tag
+
+
+def test_unsigned_by_default(repo: GitRepo) -> None:
+    assert "tagging v1.3.0 (annotated)" in run(repo, opts())
+    assert "SIGNATURE" not in repo.git("cat-file", "-p", "v1.3.0")
+
+
 # --- the lock ---------------------------------------------------------------------------
 
 

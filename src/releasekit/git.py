@@ -214,7 +214,11 @@ class Git:
 
     def create_tag(self, name: str, message: str, *, sign: bool) -> str:
         """Create the annotated tag `name` on HEAD with `message` kept verbatim."""
-        self.run("tag", "-s" if sign else "-a", "--cleanup=verbatim", "-m", message, name)
+        # Verbatim keeps '### Added' lines (git would strip them as comments), but it also
+        # keeps a missing final newline, and then a signature appended to the message is
+        # not at the start of a line: `git tag -v` reports "no signature found".
+        text = message if message.endswith("\n") else message + "\n"
+        self.run("tag", "-s" if sign else "-a", "--cleanup=verbatim", "-m", text, name)
         return self.run("rev-parse", f"refs/tags/{name}").strip()
 
     def delete_tag(self, name: str) -> None:
