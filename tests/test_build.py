@@ -131,10 +131,7 @@ def test_reproducible_under_other_umask_tz_and_path(sample: GitRepo, tmp_path: P
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not (REPO_ROOT / "src" / "releasekit").is_dir(),
-    reason="needs releasekit's source tree (test-wheel runs a copy of the tests without it)",
-)
+@pytest.mark.repo_files
 def test_releasekit_builds_itself(tmp_path: Path) -> None:
     # Names, metadata and sums only: its own suite runs in `nox -s test_wheel`.
     out = tmp_path / "dist"

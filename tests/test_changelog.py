@@ -504,6 +504,7 @@ def test_has_unreleased_entries(name: str, expected: bool) -> None:
 # --- check -------------------------------------------------------------------------------
 
 
+@pytest.mark.repo_files
 def test_releasekits_own_changelog_passes_check() -> None:
     findings = changelog.check(read(ROOT / "CHANGELOG.md"))
     assert [f for f in findings if f.severity == "error"] == []

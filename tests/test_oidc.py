@@ -303,6 +303,7 @@ def assert_no_secret_printed(output: str, github: FakeGitHubOIDC, pypi: FakePyPI
 
 
 @pytest.mark.slow
+@pytest.mark.repo_files
 def test_publish_step_uploads_with_a_minted_token(released: GitRepo, index: LocalIndex) -> None:
     login = (index.username, index.password)
     with trusted_publishing(upstream=index.url, login=login) as (github, pypi):
@@ -320,6 +321,7 @@ def test_publish_step_uploads_with_a_minted_token(released: GitRepo, index: Loca
 
 
 @pytest.mark.slow
+@pytest.mark.repo_files
 def test_publish_step_with_a_token_also_set(released: GitRepo, index: LocalIndex) -> None:
     """Mixed configuration: Trusted Publishing wins over a long-lived token in the env."""
     canary = "pypi-CANARY-" + "x" * 40
@@ -336,6 +338,7 @@ def test_publish_step_with_a_token_also_set(released: GitRepo, index: LocalIndex
 
 
 @pytest.mark.slow
+@pytest.mark.repo_files
 def test_publish_step_refused_publisher_changes_nothing(
     released: GitRepo, index: LocalIndex
 ) -> None:
@@ -355,6 +358,7 @@ def test_publish_step_refused_publisher_changes_nothing(
 
 
 @pytest.mark.slow
+@pytest.mark.repo_files
 def test_publish_step_without_id_token_permission_names_the_fix(
     released: GitRepo, index: LocalIndex
 ) -> None:
@@ -378,6 +382,7 @@ def test_publish_step_without_id_token_permission_names_the_fix(
 
 
 @pytest.mark.slow
+@pytest.mark.repo_files
 def test_publish_step_needs_only_the_downloaded_files(
     released: GitRepo, index: LocalIndex, tmp_path: Path
 ) -> None:

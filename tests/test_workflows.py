@@ -15,6 +15,9 @@ import pytest
 import yaml
 from conftest import BIN
 
+# Every test here reads this repository's workflows, which an installed artifact lacks.
+pytestmark = pytest.mark.repo_files
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 CI = WORKFLOWS / "ci.yml"
