@@ -199,12 +199,9 @@ class Git:
 
     # --- changes (each one undone by the one after it) ----------------------------------
 
-    def commit_only(self, paths: Sequence[Path], message: str) -> str:
-        """Commit exactly `paths` (whatever else the index holds) and return the commit."""
+    def commit_only(self, paths: Sequence[Path], message: str) -> None:
+        """Commit exactly `paths`, whatever else the index holds."""
         self.run("commit", "--quiet", "--only", "-m", message, "--", *(str(p) for p in paths))
-        head = self.head()
-        assert head is not None  # noqa: S101 - a commit was just made
-        return head
 
     def reset_branch(self, branch: str, to: str) -> None:
         """Point `branch` back at `to` and make the index match it (the undo of a commit)."""
@@ -212,14 +209,13 @@ class Git:
         self.run("read-tree", to)
         self.try_run("update-index", "-q", "--refresh")
 
-    def create_tag(self, name: str, message: str, *, sign: bool) -> str:
+    def create_tag(self, name: str, message: str, *, sign: bool) -> None:
         """Create the annotated tag `name` on HEAD with `message` kept verbatim."""
         # Verbatim keeps '### Added' lines (git would strip them as comments), but it also
         # keeps a missing final newline, and then a signature appended to the message is
         # not at the start of a line: `git tag -v` reports "no signature found".
         text = message if message.endswith("\n") else message + "\n"
         self.run("tag", "-s" if sign else "-a", "--cleanup=verbatim", "-m", text, name)
-        return self.run("rev-parse", f"refs/tags/{name}").strip()
 
     def delete_tag(self, name: str) -> None:
         """Delete the local tag `name` if it exists."""
