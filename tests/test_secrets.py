@@ -90,6 +90,25 @@ def test_canary_never_printed_through_the_cli(
         assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(
+    ("variable", "repository"), [("PYPI_TOKEN", "pypi"), ("TESTPYPI_TOKEN", "testpypi")]
+)
+@pytest.mark.parametrize("task", ["publish", "doctor"])
+def test_canary_in_the_per_index_token_variables(
+    released: GitRepo, variable: str, repository: str, task: str
+) -> None:
+    # The real indexes cannot be reached from here: publishing fails (not at the release tag,
+    # or the index does not answer) and doctor reports; the token must show up masked only.
+    args = ["doctor"] if task == "doctor" else ["publish", "--repository", repository, "--verbose"]
+    released.git("tag", "-a", "-m", "1.2.0", "v1.2.0")  # so that pypi gets as far as the token
+    result = run_cli(released.path, *args, env={variable: CANARY})
+    assert_no_canary(result.out, result.err)
+    assert "Traceback" not in result.err
+    shown = f"{variable}" in result.out + result.err
+    assert shown, result  # the source is named ...
+    assert f"pypi-*** ({len(CANARY)} chars)" in result.out + result.err  # ... the secret masked
+
+
 @pytest.mark.parametrize("source", ["TWINE_PASSWORD", "pypirc"])
 def test_canary_never_printed_through_the_invoke_door(
     released: GitRepo, tmp_path: Path, source: str
