@@ -48,7 +48,7 @@ def test_defaults_write_only_the_new_files(make_repo: MakeRepo) -> None:
     sessions = subprocess.run(
         [str(BIN / "nox"), "-l"], cwd=repo.path, capture_output=True, text=True, check=True
     )
-    for session in ("tests", "build", "test_wheel", "check_tag"):
+    for session in ("tests", "build", "test_wheel", "check_tag", "publish_test", "publish"):
         assert f" {session} -> " in sessions.stdout
 
 

@@ -6,11 +6,12 @@ The canary must never appear in stdout or stderr (which hold any traceback), wit
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import GitRepo, run_cli
-from publish_support import Faults, fault_proxy
+from conftest import BIN, GitRepo, run_cli
+from publish_support import Faults, fault_proxy, with_real_caches
 
 from releasekit import publish
 from releasekit.errors import PublishError
@@ -97,9 +98,11 @@ def test_canary_never_printed_through_the_cli(
 def test_canary_in_the_per_index_token_variables(
     released: GitRepo, variable: str, repository: str, task: str
 ) -> None:
-    # The real indexes cannot be reached from here: publishing fails (not at the release tag,
-    # or the index does not answer) and doctor reports; the token must show up masked only.
-    args = ["doctor"] if task == "doctor" else ["publish", "--repository", repository, "--verbose"]
+    # A dry run: nothing may ever be sent to the real indexes' upload endpoints from a test.
+    # It reads the index (PyPI's simple index may answer, TestPyPI does not) and reports the
+    # credential; the token must show up masked only.
+    publish_args = ["publish", "--repository", repository, "--verbose", "--dry-run"]
+    args = ["doctor"] if task == "doctor" else publish_args
     released.git("tag", "-a", "-m", "1.2.0", "v1.2.0")  # so that pypi gets as far as the token
     result = run_cli(released.path, *args, env={variable: CANARY})
     assert_no_canary(result.out, result.err)
@@ -167,3 +170,59 @@ def test_canary_never_printed_when_trusted_publishing_fails(released: GitRepo) -
     assert result.code == 1
     assert result.err.startswith("releasekit: error:")
     assert_no_canary(result.out, result.err)
+
+
+@pytest.fixture(scope="module")
+def releasekit_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This releasekit, built as a wheel, so a generated noxfile's `releasekit==X` finds it."""
+    house = tmp_path_factory.mktemp("wheelhouse")
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        ["uv", "build", "--wheel", "--out-dir", str(house), str(root)],
+        check=True,
+        capture_output=True,
+        env=with_real_caches(),
+    )
+    return house
+
+
+@pytest.mark.repo_files  # builds releasekit from this source tree
+@pytest.mark.parametrize(
+    ("session", "variable"), [("publish_test", "TESTPYPI_TOKEN"), ("publish", "PYPI_TOKEN")]
+)
+def test_canary_never_printed_through_a_nox_session(
+    released: GitRepo, releasekit_wheelhouse: Path, session: str, variable: str
+) -> None:
+    # The session `releasekit init` writes, run by real nox with its own venv, as a dry run
+    # (nothing is ever sent to a real index's upload endpoint from a test).
+    assert run_cli(released.path, "init", "--skip-existing").code == 0
+    released.commit_all("adopt releasekit")
+    released.git("tag", "-a", "-m", "1.2.0", "v1.2.0")
+    env = {
+        **with_real_caches(),
+        variable: CANARY,
+        "UV_FIND_LINKS": str(releasekit_wheelhouse),
+        "PIP_FIND_LINKS": str(releasekit_wheelhouse),
+    }
+    result = subprocess.run(
+        [str(BIN / "nox"), "-s", session, "--", "--dry-run", "--verbose"],
+        cwd=released.path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
+    assert_no_canary(result.stdout, result.stderr)
+    output = result.stdout + result.stderr
+    repository = "testpypi" if session == "publish_test" else "pypi"
+    # nox echoes the command it runs: the secret is not in it (it travels in the environment)
+    assert f"nox > releasekit publish --repository {repository} --dry-run --verbose" in output
+    assert f"pypi-*** ({len(CANARY)} chars)" in output, output  # the token was used, masked
+    # Only the package registries are reachable here: TestPyPI never answers, PyPI's simple
+    # index may; either way the dry run ends cleanly, one way or the other.
+    if result.returncode == 0:
+        assert "dry run: nothing was uploaded" in output
+    else:
+        assert f"Session {session} failed" in output
+    assert "Traceback" not in output
