@@ -1288,7 +1288,7 @@ def add(
         raise UsageError(msg)
     doc = parse(text, tag_prefix=tag_prefix)
     if not doc.unreleased:
-        doc = parse(_with_unreleased(doc), tag_prefix=tag_prefix)
+        doc = parse(with_unreleased(doc), tag_prefix=tag_prefix)
     unreleased = _only_unreleased(doc)
     bullet = _bullet(doc)
     item = [f"{bullet} {lines[0]}"] + [
@@ -1333,7 +1333,7 @@ def add(
     return EditResult(_insert(doc, after, ["", *block]), warnings)
 
 
-def _with_unreleased(doc: Document) -> str:
+def with_unreleased(doc: Document) -> str:
     """The text with an Unreleased heading added above the first release (or at the end)."""
     level = doc.level or 2
     releases = doc.releases

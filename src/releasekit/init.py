@@ -309,23 +309,7 @@ def _changelog_edit(found: Detection, *, add_unreleased: bool, notes: list[str])
         return None
     before = read_bytes(path)
     doc = changelog.parse(decode(path, before), tag_prefix=found.tags.prefix)
-    return FileEdit(path=path, before=before, after=_with_unreleased(doc).encode("utf-8"))
-
-
-def _with_unreleased(doc: changelog.Document) -> str:
-    """Add an Unreleased heading above the newest release, in the releases' own style."""
-    releases, eol = doc.releases, doc.eol
-    bracketed = all(section.heading.bracketed for section in releases)
-    heading = "#" * (doc.level or 2) + (" [Unreleased]" if bracketed else " Unreleased")
-    lines = list(doc.lines)
-    if releases:
-        at = releases[0].heading.index
-        lines[at:at] = [heading + eol, eol]
-    else:
-        if lines and not lines[-1].endswith(("\n", "\r")):
-            lines[-1] += eol
-        lines += [eol, heading + eol] if lines and lines[-1].strip() else [heading + eol]
-    return doc.bom + "".join(lines)
+    return FileEdit(path=path, before=before, after=changelog.with_unreleased(doc).encode("utf-8"))
 
 
 def _tag_notes(found: Detection) -> list[str]:
