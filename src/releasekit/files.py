@@ -37,6 +37,14 @@ def read_bytes(path: Path) -> bytes:
         raise WriteError(msg) from None
 
 
+def display_path(path: Path, root: Path) -> str:
+    """`path` for people: relative to `root` in POSIX form, else as given."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def sha256_of(path: Path) -> str:
     """The hex SHA-256 digest of the file at `path`, read in blocks."""
     digest = hashlib.sha256()

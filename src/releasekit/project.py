@@ -24,7 +24,7 @@ from tomlkit.items import String, StringType
 
 from releasekit.config import PYPROJECT, Config, load_config, read_pyproject
 from releasekit.errors import VersionPlaceError
-from releasekit.files import FileEdit, decode, read_bytes
+from releasekit.files import FileEdit, decode, display_path, read_bytes
 
 Kind = Literal["toml", "python", "text", "lock"]
 UV_LOCK = "uv.lock"
@@ -44,7 +44,7 @@ class VersionPlace:
 
     def label(self, root: Path) -> str:
         """Where this place is, for people: ``path:line (name)``."""
-        return f"{_rel(self.path, root)}:{self.line} ({self.name})"
+        return f"{display_path(self.path, root)}:{self.line} ({self.name})"
 
 
 @dataclass(frozen=True)
@@ -486,10 +486,3 @@ def _duplicate_candidates(root: Path, pyproject: dict[str, Any]) -> Iterator[Pat
         for module in VERSION_MODULES:
             if (package / module).is_file():
                 yield (package / module).resolve()
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)

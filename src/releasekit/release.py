@@ -38,7 +38,14 @@ from releasekit.errors import (
     VersionPlaceError,
     WriteError,
 )
-from releasekit.files import FileEdit, apply_edits, decode, read_bytes, undo_edits
+from releasekit.files import (
+    FileEdit,
+    apply_edits,
+    decode,
+    display_path,
+    read_bytes,
+    undo_edits,
+)
 from releasekit.git import Git, RemoteRefs, public_url
 from releasekit.lock import release_lock
 from releasekit.project import Project, VersionPlace, load_project, version_edits
@@ -90,13 +97,6 @@ class Action(Protocol):
         """Take the change back; safe to call when `apply` failed half-way or never ran."""
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 @dataclass
 class WriteFiles:
     """Write the new bytes of the version places and the changelog."""
@@ -106,7 +106,7 @@ class WriteFiles:
     summary: str
 
     def describe(self, *, dry_run: bool) -> str:
-        names = ", ".join(_rel(edit.path, self.root) for edit in self.edits if edit.changes)
+        names = ", ".join(display_path(edit.path, self.root) for edit in self.edits if edit.changes)
         return f"{'would write' if dry_run else 'writing'} {names} ({self.summary})"
 
     def apply(self, git: Git) -> None:
@@ -448,7 +448,7 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     written = [edit.path for edit in edits if edit.changes]
     untracked = git.untracked(written) if written else []
     if untracked:
-        names = ", ".join(repr(_rel(path, git.root)) for path in untracked)
+        names = ", ".join(repr(display_path(path, git.root)) for path in untracked)
         check.fail(
             "release files tracked",
             f"{names} not tracked by git; add and commit them first",
