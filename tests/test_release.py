@@ -501,7 +501,7 @@ def test_latest_tag_is_the_highest_pep_440_version(names: list[str]) -> None:
     for name in names:
         with contextlib.suppress(TagError):
             parsed.append(versions.version_from_tag(name, prefix="v"))
-    found = releasing._latest_tag(iter(names), "v")
+    found = versions.latest_release_tag(iter(names), "v")
     if not parsed:
         assert found is None
         return

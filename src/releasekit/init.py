@@ -20,11 +20,11 @@ from packaging.version import Version
 
 from releasekit import __version__, changelog
 from releasekit.config import PYPROJECT, Config, find_root, read_pyproject
-from releasekit.errors import ChangelogError, ConfigError, GitError, InitConflictError, TagError
+from releasekit.errors import ChangelogError, ConfigError, GitError, InitConflictError
 from releasekit.files import FileEdit, apply_edits, decode, read_bytes
 from releasekit.git import Git
 from releasekit.project import Project, load_project
-from releasekit.versions import version_from_tag
+from releasekit.versions import latest_release_tag
 
 BACKENDS: Final[dict[str, str]] = {
     "hatchling.build": "hatchling",
@@ -148,23 +148,19 @@ def default_branch(repo: Git, remote: str) -> str:
 def tag_style(repo: Git, branch: str, *, configured: str | None = None) -> TagStyle:
     """Find the release tags (one git call) and the prefix they use."""
     names = repo.run("for-each-ref", "--format=%(refname:strip=2)", "refs/tags").splitlines()
-    found: dict[str, list[tuple[Version, str]]] = {prefix: [] for prefix in TAG_PREFIXES}
     prefixes = TAG_PREFIXES if configured is None else (configured,)
-    for name in names:
-        for prefix in prefixes:
-            try:
-                found.setdefault(prefix, []).append((version_from_tag(name, prefix=prefix), name))
-            except TagError:
-                continue
-            break
-    used = [prefix for prefix in prefixes if found.get(prefix)]
-    if not used:
+    found = {
+        prefix: best
+        for prefix in prefixes
+        if (best := latest_release_tag(names, prefix)) is not None
+    }
+    if not found:
         return TagStyle(prefix=prefixes[0], latest=None, latest_on_branch=True, mixed=False)
-    best = max((max(found[prefix]), prefix) for prefix in used)
-    (_, latest), prefix = best
+    prefix = max(found, key=lambda each: found[each][1])
+    latest = found[prefix][0]
     merged = (repo.try_run("tag", "--list", "--merged", branch, latest) or "").strip()
     return TagStyle(
-        prefix=prefix, latest=latest, latest_on_branch=merged == latest, mixed=len(used) > 1
+        prefix=prefix, latest=latest, latest_on_branch=merged == latest, mixed=len(found) > 1
     )
 
 
