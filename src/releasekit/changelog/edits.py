@@ -1,0 +1,281 @@
+"""Edits: promote the Unreleased section, add an entry, add an Unreleased heading."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+
+from packaging.version import Version
+
+from releasekit.changelog.document import Document
+from releasekit.changelog.links import plan_links
+from releasekit.changelog.markdown import parse
+from releasekit.changelog.model import CATEGORIES, Category, EditResult, PromoteResult, line_text
+from releasekit.changelog.query import body_text, entry_lines, only_unreleased
+from releasekit.changelog.style import heading_style
+from releasekit.errors import ChangelogError, UsageError
+
+# --- promote ----------------------------------------------------------------------------
+
+
+def promote(
+    text: str,
+    version: Version,
+    *,
+    date: datetime.date,
+    tag_prefix: str = "v",
+    allow_empty: bool = False,
+    remote_url: str | None = None,
+) -> PromoteResult:
+    """Move the Unreleased entries under a new ``## [VERSION] - DATE`` section.
+
+    Only the Unreleased heading region, the new heading and the link references change;
+    every other line keeps its exact bytes. Refusals raise ChangelogError and change nothing.
+    """
+    doc = parse(text, tag_prefix=tag_prefix)
+    unreleased = only_unreleased(doc)
+    for section in doc.releases:
+        if section.heading.version == version:
+            msg = (
+                f"the changelog already has a section for {str(version)!r} (line "
+                f"{section.heading.line}); promote a new version or remove that section"
+            )
+            raise ChangelogError(msg)
+    if not allow_empty and not entry_lines(doc, unreleased):
+        msg = (
+            f"the Unreleased section (line {unreleased.heading.line}) has no entries; add "
+            "some with 'releasekit changelog add TEXT', or pass --allow-empty"
+        )
+        raise ChangelogError(msg)
+    warnings: list[str] = []
+    released = [s.heading.version for s in doc.releases if s.heading.version is not None]
+    if released and version < max(released):
+        warnings.append(
+            f"{version} is lower than {max(released)}, the highest release in the changelog; "
+            "its section goes on top all the same"
+        )
+    style = heading_style(doc, unreleased)
+    links = plan_links(
+        doc, unreleased, version, tag_prefix=tag_prefix, remote_url=remote_url, style=style
+    )
+    warnings.extend(links.warnings)
+    label = f"{style.prefix}{version}"
+    heading = "#" * unreleased.heading.level + " " + (f"[{label}]" if style.bracketed else label)
+    if style.inline and links.version_url is not None:
+        heading += f"({links.version_url})"
+    heading += style.date.render(date)
+
+    eol = doc.eol
+    edits: dict[int, list[str]] = {}  # line index -> the lines that replace it
+    ref = links.unreleased_ref
+    if ref is not None and links.unreleased_url is not None:
+        edits[ref.index] = [_replace_span(doc.lines[ref.index], ref.url_span, links.unreleased_url)]
+    if links.new_ref is not None:
+        index, before, line = links.new_ref
+        current = edits.get(index, [doc.lines[index]])
+        edits[index] = [line + eol, *current] if before else [*current, line + eol]
+    head = unreleased.heading
+    head_line = doc.lines[head.index]
+    if head.url_span is not None and links.unreleased_url is not None:
+        head_line = _replace_span(head_line, head.url_span, links.unreleased_url)
+    body = [line for index in unreleased.body for line in edits.get(index, [doc.lines[index]])]
+    keep, move = _split_unreleased_body(body)
+    block = [head_line, *keep]
+    # Space the new heading as the body was spaced from the Unreleased heading.
+    if (keep and keep[-1].strip()) or (not keep and (not move or not move[0].strip())):
+        block.append(eol)
+    block.append(heading + eol)
+    block.extend(move)
+    edits[head.index] = block
+    for index in unreleased.body:
+        edits[index] = []
+    lines = _edited_lines(doc, edits)
+    # The new section's body is the moved lines, as written (a last line may gain an eol).
+    start = head.index + sum(len(edits[index]) - 1 for index in edits if index < head.index)
+    start += len(block) - len(move)
+    body = lines[start : start + len(move)]
+    return PromoteResult(text=doc.bom + "".join(lines), warnings=warnings, notes=body_text(body))
+
+
+def _split_unreleased_body(body: list[str]) -> tuple[list[str], list[str]]:
+    """Split the body: leading HTML comments stay under Unreleased, the rest moves."""
+    keep_until = 0
+    in_comment = False
+    for position, line in enumerate(body):
+        stripped = line.strip()
+        if in_comment or stripped.startswith("<!--"):
+            in_comment = "-->" not in stripped
+            keep_until = position + 1
+        elif stripped:
+            break
+    return body[:keep_until], body[keep_until:]
+
+
+def _apply(doc: Document, edits: Mapping[int, list[str]]) -> str:
+    """The document with each edited line replaced by its lines; the rest copied as is."""
+    return doc.bom + "".join(_edited_lines(doc, edits))
+
+
+def _edited_lines(doc: Document, edits: Mapping[int, list[str]]) -> list[str]:
+    """The lines of `_apply`'s text."""
+    out: list[str] = []
+    previous = 0
+    for index in sorted(edits):
+        out.extend(doc.lines[previous:index])
+        out.extend(edits[index])
+        previous = index + 1
+    out.extend(doc.lines[previous:])
+    if doc.lines and not doc.lines[-1].endswith("\n"):
+        # The line that ended the file without a newline may now be followed by others.
+        for position in range(len(out) - 1):
+            if not out[position].endswith("\n"):
+                out[position] += doc.eol
+        out[-1] = line_text(out[-1])
+    return out
+
+
+def _replace_span(line: str, span: tuple[int, int], new: str) -> str:
+    return line[: span[0]] + new + line[span[1] :]
+
+
+# --- add --------------------------------------------------------------------------------
+
+
+def add(
+    text: str, entry: str, *, kind: Category | None = None, tag_prefix: str = "v"
+) -> EditResult:
+    """Append an entry under Unreleased, in its category subsection (``### Added``...).
+
+    Creates the Unreleased heading and the subsection (in Keep a Changelog's order) when
+    missing. In a file that uses no subsections at all, the entry goes in the plain list.
+    """
+    if kind is not None and kind not in CATEGORIES:
+        msg = f"--type {kind!r} is not one of: {', '.join(CATEGORIES)}"
+        raise UsageError(msg)
+    lines = [line.rstrip() for line in entry.strip().splitlines()]
+    if not lines:
+        msg = "the entry is empty; give the text of the change"
+        raise UsageError(msg)
+    doc = parse(text, tag_prefix=tag_prefix)
+    if not doc.unreleased:
+        doc = parse(with_unreleased(doc), tag_prefix=tag_prefix)
+    unreleased = only_unreleased(doc)
+    bullet = _bullet(doc)
+    item = [f"{bullet} {lines[0]}"] + [
+        f"{' ' * (len(bullet) + 1)}{line}" if line else "" for line in lines[1:]
+    ]
+    warnings: list[str] = []
+    sub_level = unreleased.heading.level + 1
+    subsections = [
+        h
+        for h in doc.headings
+        if h.level == sub_level and unreleased.heading.index < h.index < unreleased.end
+    ]
+    if not subsections and _is_flat(doc, sub_level):
+        if kind is not None:
+            warnings.append(
+                "the changelog uses no category subsections; the entry went in without "
+                f"'### {kind.capitalize()}'"
+            )
+        after = _last_content(doc, unreleased.heading.index, unreleased.end)
+        lead = [""] if after == unreleased.heading.index and _blank_after(doc, after) else []
+        return EditResult(_insert(doc, after, [*lead, *item], spaced=bool(lead)), warnings)
+    chosen: Category = kind or "changed"
+    gap_after_heading = _blank_after_subheadings(doc, sub_level)
+    for position, sub in enumerate(subsections):
+        if _category(sub.title) == chosen:
+            end = (
+                subsections[position + 1].index
+                if position + 1 < len(subsections)
+                else unreleased.end
+            )
+            after = _last_content(doc, sub.index, end)
+            lead = [""] if after == sub.index and gap_after_heading else []
+            return EditResult(_insert(doc, after, [*lead, *item], spaced=bool(lead)), warnings)
+    title = "#" * sub_level + " " + chosen.capitalize()
+    block = [title, *([""] if gap_after_heading else []), *item]
+    rank = CATEGORIES.index(chosen)
+    for sub in subsections:
+        other = _category(sub.title)
+        if other is not None and CATEGORIES.index(other) > rank:
+            return EditResult(_insert(doc, sub.index - 1, [*block, ""]), warnings)
+    after = _last_content(doc, unreleased.heading.index, unreleased.end)
+    return EditResult(_insert(doc, after, ["", *block]), warnings)
+
+
+def with_unreleased(doc: Document) -> str:
+    """The text with an Unreleased heading added above the first release (or at the end)."""
+    level = doc.level or 2
+    releases = doc.releases
+    bracketed = all(s.heading.bracketed for s in releases)
+    heading = "#" * level + (" [Unreleased]" if bracketed else " Unreleased")
+    eol = doc.eol
+    if releases:
+        edits = {
+            releases[0].heading.index: [heading + eol, eol, doc.lines[releases[0].heading.index]]
+        }
+        return _apply(doc, edits)
+    if not doc.lines:
+        return doc.bom + f"# Changelog{eol}{eol}{heading}{eol}"
+    after = _last_content(doc, -1, doc.footer)
+    return _insert(doc, after, ["", heading, *([] if _blank_after(doc, after) else [""])])
+
+
+def _insert(doc: Document, after: int, new: list[str], *, spaced: bool = True) -> str:
+    """Insert `new` lines (no endings) after line `after`; `spaced`: not right above a heading."""
+    eol = doc.eol
+    block = [line + eol for line in new]
+    following = doc.lines[after + 1] if after + 1 < len(doc.lines) else ""
+    if spaced and new[-1] and following.lstrip(" ").startswith("#"):
+        block.append(eol)
+    if after < 0:
+        return doc.bom + "".join(block) + "".join(doc.lines)
+    return _apply(doc, {after: [doc.lines[after], *block]})
+
+
+def _blank_after(doc: Document, index: int) -> bool:
+    return index + 1 >= len(doc.lines) or not doc.lines[index + 1].strip()
+
+
+def _last_content(doc: Document, start: int, end: int) -> int:
+    """The last non-blank line in (start, end), or `start` when there is none."""
+    for index in range(min(end, len(doc.lines)) - 1, start, -1):
+        if doc.lines[index].strip():
+            return index
+    return start
+
+
+def _category(title: str) -> Category | None:
+    name = title.strip().rstrip(":").strip().casefold()
+    return next((category for category in CATEGORIES if category == name), None)
+
+
+def _is_flat(doc: Document, sub_level: int) -> bool:
+    """Whether releases list entries without category subsections (and there are releases)."""
+    if not doc.releases or doc.level is None:
+        return False
+    in_release = False
+    for heading in doc.headings:
+        if heading.level <= doc.level:
+            in_release = heading.kind == "release"
+        elif heading.level == sub_level and in_release:
+            return False
+    return True
+
+
+def _blank_after_subheadings(doc: Document, sub_level: int) -> bool:
+    for heading in doc.headings:
+        if heading.level == sub_level and heading.index + 1 < len(doc.lines):
+            return not doc.lines[heading.index + 1].strip()
+    return True
+
+
+def _bullet(doc: Document) -> str:
+    for section in doc.sections:
+        if section.kind == "other":
+            continue
+        for index in section.body:
+            line = doc.lines[index]
+            if line[:2] in ("- ", "* ", "+ "):
+                return line[0]
+    return "-"
