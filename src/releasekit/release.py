@@ -24,7 +24,7 @@ from typing import Protocol
 
 from packaging.version import Version
 
-from releasekit import changelog, versions
+from releasekit import changelog, fragment_tools, versions
 from releasekit.errors import (
     ChangelogError,
     ChecksFailedError,
@@ -44,6 +44,7 @@ from releasekit.files import (
     read_bytes,
     undo_edits,
 )
+from releasekit.fragment_step import ConsumeFragments, FragmentPlan, plan_fragments
 from releasekit.git import Git, RemoteRefs, public_url
 from releasekit.lock import release_lock
 from releasekit.project import Project, VersionPlace, load_project, version_edits
@@ -122,12 +123,15 @@ class Commit:
     branch: str
     before: str
     root: Path
+    new: list[Path] = field(default_factory=list)  # files the release creates: added first
 
     def describe(self, *, dry_run: bool) -> str:
         verb = "would commit" if dry_run else "committing"
         return f"{verb} {self.message!r} on {self.branch} ({len(self.paths)} file(s))"
 
     def apply(self, git: Git) -> None:
+        if self.new:
+            git.run("add", "--", *(str(path) for path in self.new))
         git.commit_only(self.paths, self.message)
 
     def undo(self, git: Git) -> None:
@@ -199,6 +203,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     refspecs: list[str] = field(default_factory=list)
+    fragments: FragmentPlan | None = None
 
     @property
     def failures(self) -> list[str]:
@@ -385,13 +390,22 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     )
     edits: list[FileEdit] = []
     notes = ""
+    tool: fragment_tools.FragmentTool | None = None
     log_path = project.root / config.changelog
     if new is not None:
         try:
             edits = version_edits(project.places, new)
         except (VersionPlaceError, WriteError) as exc:
             check.fail("version places writable", str(exc))
-        if not log_path.is_file():
+        try:
+            tool = fragment_tools.detect(project.root, project.pyproject)
+        except ChangelogError as exc:
+            check.fail("changelog can be promoted", str(exc))
+        if tool is not None:
+            plan.fragments = _plan_fragments(git, plan, tool, check)
+            edits.extend(plan.fragments.edits)
+            notes = plan.fragments.notes
+        elif not log_path.is_file():
             check.fail(
                 "changelog can be promoted",
                 f"{config.changelog!r} does not exist; create it with a '## [Unreleased]' "
@@ -417,7 +431,9 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
             except (ChangelogError, WriteError) as exc:
                 check.fail("changelog can be promoted", str(exc))
     written = [edit.path for edit in edits if edit.changes]
-    untracked = git.untracked(written) if written else []
+    consumed = plan.fragments.consumed if plan.fragments else []
+    created = [edit.path for edit in edits if edit.before is None]  # a fragment tool's new file
+    untracked = [path for path in git.untracked(written) if path not in created] if written else []
     if untracked:
         names = ", ".join(repr(display_path(path, git.root)) for path in untracked)
         check.fail(
@@ -430,7 +446,10 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
         sign_config = git.config_bool("tag.gpgSign")
         plan.actions = [
             WriteFiles(edits, project.root, f"{current} -> {new}, changelog promoted"),
-            Commit(written, f"Release {new}", branch, head, project.root),
+            *([ConsumeFragments(consumed, project.root, tool.name)] if consumed and tool else []),
+            Commit(
+                [*written, *consumed], f"Release {new}", branch, head, project.root, new=created
+            ),
             Tag(tag, notes or f"Release {new}", options.sign, sign_config),
         ]
         if options.next_dev:
@@ -443,6 +462,29 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
             f"refs/tags/{tag}:refs/tags/{tag}",
         ]
     return plan
+
+
+def _plan_fragments(
+    git: Git, plan: Plan, tool: fragment_tools.FragmentTool, check: _Checker
+) -> FragmentPlan:
+    """Run the project's fragment tool in a copy; its failures become the changelog check's."""
+    project = plan.project
+    found = plan_fragments(
+        tool,
+        git,
+        project.root,
+        project.pyproject,
+        version=str(plan.new),
+        date=release_date(plan.options.date),
+        date_given=plan.options.date is not None or "SOURCE_DATE_EPOCH" in os.environ,
+        allow_empty=plan.options.allow_empty,
+    )
+    plan.warnings.extend(found.warnings)
+    for failure in found.failures:
+        check.fail("changelog can be built", failure)
+    if not found.failures:
+        check.ok("changelog can be built", found.summary(project.root))
+    return found
 
 
 def _check_up_to_date(
@@ -530,7 +572,9 @@ def status(root: Path, options: Options, out: Out) -> Plan:
     since = git.count(f"{plan.last_tag}..HEAD" if plan.last_tag else "HEAD")
     out(f"commits since {plan.last_tag or 'the first commit'}: {since}")
     log_path = plan.project.root / plan.project.config.changelog
-    if log_path.is_file():
+    if plan.fragments is not None:
+        _show_fragments(plan.fragments, plan.project.root, out)
+    elif log_path.is_file():
         entries = changelog.has_unreleased_entries(decode(log_path, read_bytes(log_path)))
         out(f"unreleased changelog entries: {'yes' if entries else 'no'}")
     else:
@@ -545,6 +589,15 @@ def status(root: Path, options: Options, out: Out) -> Plan:
         raise ReleaseError(msg)
     out("ready to release")
     return plan
+
+
+def _show_fragments(found: FragmentPlan, root: Path, out: Out) -> None:
+    out(f"changelog: {found.tool.describe()}")
+    out(f"unreleased news fragments: {len(found.consumed)}")
+    if found.build is not None and found.build.inserted.strip():
+        out(f"{found.tool.name} would write:")
+        for line in found.build.inserted.strip("\n").splitlines():
+            out(f"    | {line}")
 
 
 def _run(git: Git, root: Path, options: Options, out: Out) -> Plan:
