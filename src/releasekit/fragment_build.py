@@ -233,7 +233,7 @@ def _inserted(tool: FragmentTool, root: Path, edits: Sequence[FileEdit]) -> str:
 def strip_title(text: str) -> str:
     """`text` without its leading title (Markdown heading or RST title) and RST targets."""
     lines = text.strip("\n").splitlines()
-    while lines and (not lines[0].strip() or lines[0].startswith(".. _")):
+    while lines and (not lines[0].strip() or _is_anchor(lines[0])):
         lines.pop(0)
     if lines and _is_adornment(lines[0]) and len(lines) > 2 and _is_adornment(lines[2]):
         lines = lines[3:]  # over- and underlined RST title
@@ -242,6 +242,12 @@ def strip_title(text: str) -> str:
     elif lines and lines[0].startswith("#"):
         lines = lines[1:]  # Markdown heading
     return "\n".join(lines).strip("\n")
+
+
+def _is_anchor(line: str) -> bool:
+    """An RST target (``.. _changelog-1.0:``) or an HTML anchor line, as scriv writes."""
+    stripped = line.strip()
+    return stripped.startswith(".. _") or (stripped.startswith("<a ") and stripped.endswith("</a>"))
 
 
 def _is_adornment(line: str) -> bool:

@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
+from releasekit import changelog
 from releasekit.errors import ChangelogError, WriteError
-from releasekit.files import FileEdit, display_path, read_bytes, write_atomic
-from releasekit.fragment_build import FragmentBuild, build
+from releasekit.files import FileEdit, decode, display_path, read_bytes, write_atomic
+from releasekit.fragment_build import FragmentBuild, build, draft
 from releasekit.fragment_env import tool_env
 from releasekit.fragment_tools import FragmentTool
 from releasekit.git import Git
+from releasekit.versions import tag_for_version
 
 
 def tools_cache(git: Git) -> Path:
@@ -150,3 +154,36 @@ class ConsumeFragments:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, data)
             path.chmod(mode & 0o7777)
+
+
+def fragment_notes(
+    tool: FragmentTool,
+    git: Git,
+    root: Path,
+    version: Version,
+    *,
+    tag_prefix: str,
+    date: datetime.date,
+) -> tuple[str, str | None]:
+    """The notes of `version`: its section in the tool's file, else what the tool would render.
+
+    Returns the notes and, when they are a draft, a line saying so (for stderr).
+    """
+    path = root / tool.news_file if tool.news_file else None
+    if path is not None and path.is_file():
+        try:
+            text = decode(path, read_bytes(path))
+            return changelog.notes(text, version, tag_prefix=tag_prefix), None
+        except ChangelogError:
+            pass  # not written yet (or not a file releasekit can read): see below
+    tag = tag_for_version(version, prefix=tag_prefix)
+    if tag in git.tags(tag_prefix):
+        msg = (
+            f"{version} was released (tag {tag!r}), but releasekit cannot read its section "
+            f"from {tool.news_file or 'the changelog'!r}"
+        )
+        raise ChangelogError(msg)
+    env = tool_env(tool, tools_cache(git))
+    text = draft(tool, env, root, version=str(version), date=date)
+    where = tool.news_file or "the changelog"
+    return text, f"{version} is not in {where} yet; this is what {tool.name} would render now"

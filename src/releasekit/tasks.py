@@ -22,7 +22,7 @@ from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
 from releasekit import versions
-from releasekit.config import Config, find_root, load_config
+from releasekit.config import Config, find_root, load_config, read_pyproject
 from releasekit.errors import (
     ChangelogError,
     ConfigError,
@@ -510,11 +510,36 @@ def notes(c: Context, version: str) -> None:
 
     root = find_root()
     config = load_config(root)
+    if _fragment_notes(root, version, config.tag_prefix):
+        return
     _, text = _read_changelog(root / config.changelog, missing_ok=False)
     try:
         _out(log.notes(text, versions.parse_version(version), tag_prefix=config.tag_prefix))
     except ChangelogError as exc:
         raise ChangelogError(f"{config.changelog}: {exc}") from None
+
+
+def _fragment_notes(root: Path, version: str, tag_prefix: str) -> bool:
+    """Print the notes of a project that builds its changelog with a fragment tool."""
+    from releasekit import fragment_step, fragment_tools  # noqa: PLC0415
+    from releasekit import release as releasing  # noqa: PLC0415
+    from releasekit.git import Git  # noqa: PLC0415
+
+    tool = fragment_tools.detect(root, read_pyproject(root))
+    if tool is None:
+        return False
+    text, note = fragment_step.fragment_notes(
+        tool,
+        Git(root),
+        root,
+        versions.parse_version(version),
+        tag_prefix=tag_prefix,
+        date=releasing.release_date(None),
+    )
+    if note:
+        print(f"releasekit: note: {note}", file=sys.stderr)
+    _out(text)
+    return True
 
 
 def _check_changelog_usage(action: str, argument: str | None, **flags: str | bool | None) -> None:
