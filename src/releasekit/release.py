@@ -24,7 +24,14 @@ from typing import Protocol
 
 from packaging.version import Version
 
-from releasekit import changelog, fragment_tools, versions
+from releasekit import changelog, versions
+from releasekit.changelog.fragments import (
+    ConsumeFragments,
+    FragmentPlan,
+    FragmentTool,
+    plan_fragments,
+)
+from releasekit.changelog.fragments import detect as detect_tool
 from releasekit.errors import (
     ChangelogError,
     ChecksFailedError,
@@ -44,7 +51,6 @@ from releasekit.files import (
     read_bytes,
     undo_edits,
 )
-from releasekit.fragment_step import ConsumeFragments, FragmentPlan, plan_fragments
 from releasekit.git import Git, RemoteRefs, public_url
 from releasekit.lock import release_lock
 from releasekit.project import Project, VersionPlace, load_project, version_edits
@@ -390,7 +396,7 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     )
     edits: list[FileEdit] = []
     notes = ""
-    tool: fragment_tools.FragmentTool | None = None
+    tool: FragmentTool | None = None
     log_path = project.root / config.changelog
     if new is not None:
         try:
@@ -398,7 +404,7 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
         except (VersionPlaceError, WriteError) as exc:
             check.fail("version places writable", str(exc))
         try:
-            tool = fragment_tools.detect(project.root, project.pyproject)
+            tool = detect_tool(project.root, project.pyproject)
         except ChangelogError as exc:
             check.fail("changelog can be promoted", str(exc))
         if tool is not None:
@@ -464,9 +470,7 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     return plan
 
 
-def _plan_fragments(
-    git: Git, plan: Plan, tool: fragment_tools.FragmentTool, check: _Checker
-) -> FragmentPlan:
+def _plan_fragments(git: Git, plan: Plan, tool: FragmentTool, check: _Checker) -> FragmentPlan:
     """Run the project's fragment tool in a copy; its failures become the changelog check's."""
     project = plan.project
     found = plan_fragments(

@@ -521,14 +521,14 @@ def notes(c: Context, version: str) -> None:
 
 def _fragment_notes(root: Path, version: str, tag_prefix: str) -> bool:
     """Print the notes of a project that builds its changelog with a fragment tool."""
-    from releasekit import fragment_step, fragment_tools  # noqa: PLC0415
     from releasekit import release as releasing  # noqa: PLC0415
+    from releasekit.changelog import fragments  # noqa: PLC0415
     from releasekit.git import Git  # noqa: PLC0415
 
-    tool = fragment_tools.detect(root, read_pyproject(root))
+    tool = fragments.detect(root, read_pyproject(root))
     if tool is None:
         return False
-    text, note = fragment_step.fragment_notes(
+    text, note = fragments.fragment_notes(
         tool,
         Git(root),
         root,

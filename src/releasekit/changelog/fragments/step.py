@@ -1,6 +1,6 @@
 """The fragment tool's part of a release: its checks, and the step that consumes fragments.
 
-`plan_fragments` runs the tool in a private copy (see `releasekit.fragment_build`) and
+`plan_fragments` runs the tool in a private copy (see `releasekit.changelog.fragments.run`) and
 turns the result into the release's terms: file edits for the step that writes files,
 the fragments to remove, the release notes for the tag, and check failures. Nothing in the
 project changes until the release applies `ConsumeFragments`, whose undo writes every
@@ -18,11 +18,11 @@ from typing import Any
 from packaging.version import Version
 
 from releasekit import changelog
+from releasekit.changelog.fragments.env import tool_env
+from releasekit.changelog.fragments.run import FragmentBuild, build, draft
+from releasekit.changelog.fragments.tools import FragmentTool
 from releasekit.errors import ChangelogError, WriteError
 from releasekit.files import FileEdit, decode, display_path, read_bytes, write_atomic
-from releasekit.fragment_build import FragmentBuild, build, draft
-from releasekit.fragment_env import tool_env
-from releasekit.fragment_tools import FragmentTool
 from releasekit.git import Git
 from releasekit.versions import tag_for_version
 

@@ -25,10 +25,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from releasekit.changelog.fragments.env import ToolEnv, clean_environ
+from releasekit.changelog.fragments.tools import FragmentTool
 from releasekit.errors import ChangelogError
 from releasekit.files import FileEdit, read_bytes
-from releasekit.fragment_env import ToolEnv, clean_environ
-from releasekit.fragment_tools import FragmentTool
 from releasekit.git import Git, redact
 
 _TIMEOUT = 300  # seconds

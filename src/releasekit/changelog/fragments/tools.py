@@ -4,7 +4,7 @@ A project that keeps news fragments (``changelog.d/123.fixed.md``) and builds it
 at release time says so in its configuration: ``[tool.towncrier]`` in ``towncrier.toml`` or
 ``pyproject.toml``; ``[tool.scriv]`` in ``pyproject.toml``, ``[scriv]`` in ``setup.cfg``,
 ``tox.ini`` or ``changelog.d/scriv.ini`` (or a changelog holding scriv's insert marker).
-This module only reads; running the tool is `releasekit.fragment_build`'s job.
+This module only reads; running the tool is `releasekit.changelog.fragments.run`'s job.
 
 The version installed is the one the project pins (see `find_requirement`).
 """

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.build import Installer, default_installer, find_uv
+from releasekit.changelog.fragments.tools import FragmentTool
 from releasekit.errors import ChangelogError
-from releasekit.fragment_tools import FragmentTool
 from releasekit.git import redact
 
 _MARKER = "releasekit-tool.json"
