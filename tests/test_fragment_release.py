@@ -125,6 +125,16 @@ def test_dry_run_status_and_notes_show_the_render_and_change_nothing(repo: GitRe
         released.out
         == "### Changes\n\n- The first public release.\n  [#1](https://example.invalid/o/sample/issues/1)\n"
     )
+    check = run_cli(repo.path, "changelog", "check")
+    assert (check.code, check.out) == (
+        0,
+        "CHANGELOG.md: OK (built by towncrier; the news fragments render)\n",
+    )
+    add = run_cli(repo.path, "changelog", "add", "By hand.")
+    assert add.code == 1
+    assert add.err.startswith("releasekit: error: CHANGELOG.md is built by towncrier from the news")
+    assert "towncrier create" in add.err
+    assert len(add.err.splitlines()) == 1
     assert repo.state() == before
 
 

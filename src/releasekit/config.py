@@ -68,6 +68,11 @@ def load_config(root: Path, pyproject: dict[str, Any] | None = None) -> Config:
             msg = f"unknown key {key!r} in [tool.releasekit]; known keys: {known}"
             raise ConfigError(msg)
         values[name] = _checked(key, name, value)
+    if "changelog" not in values:
+        # Not set: the file the project's fragment tool writes, else one found by its name.
+        from releasekit.changelog.discovery import discovered_name  # noqa: PLC0415 - a cycle
+
+        values["changelog"] = discovered_name(root, data)
     return Config(**values)
 
 

@@ -19,6 +19,7 @@ import tomlkit
 from packaging.version import Version
 
 from releasekit import __version__, changelog
+from releasekit.changelog import discovery, fragments
 from releasekit.config import PYPROJECT, Config, find_root, read_pyproject
 from releasekit.errors import ChangelogError, ConfigError, GitError, InitConflictError
 from releasekit.files import FileEdit, apply_edits, decode, read_bytes
@@ -35,7 +36,6 @@ BACKENDS: Final[dict[str, str]] = {
     "poetry.core.masonry.api": "poetry-core",
 }
 TAG_PREFIXES: Final = ("v", "")
-CHANGELOG_NAMES: Final = ("CHANGELOG.md", "CHANGES.md", "HISTORY.md", "NEWS.md")
 _SKIP_DIRS: Final = frozenset({".git", ".venv", "venv", ".nox", ".tox", "node_modules", "build"})
 TASKS_FILE: Final = "tasks.py"
 NOXFILE: Final = "noxfile.py"
@@ -60,6 +60,8 @@ class ChangelogState:
     name: str
     exists: bool
     has_unreleased: bool
+    built_by: str | None = None  # the fragment tool that writes it, described
+    others: tuple[str, ...] = ()  # other changelogs found, left alone
 
 
 @dataclass(frozen=True)
@@ -172,23 +174,28 @@ def _configured(pyproject: dict[str, Any], key: str) -> str | None:
 def _changelog_state(
     root: Path, pyproject: dict[str, Any], config: Config, prefix: str
 ) -> ChangelogState:
-    configured = _configured(pyproject, "changelog")
-    names = (config.changelog,) if configured else CHANGELOG_NAMES
-    for name in names:
-        path = root / name
-        if path.is_file():
-            doc = changelog.parse(decode(path, read_bytes(path)), tag_prefix=prefix)
-            return ChangelogState(name, exists=True, has_unreleased=bool(doc.unreleased))
-    if configured is None:
-        for other in ("CHANGELOG.rst", "CHANGES.rst", "HISTORY.rst", "NEWS.rst", "CHANGELOG"):
-            if (root / other).is_file():
-                msg = (
-                    f"the changelog {other!r} is not Markdown and releasekit edits Markdown "
-                    "(Keep a Changelog); convert it, or set [tool.releasekit] changelog to "
-                    "a new CHANGELOG.md"
-                )
-                raise ChangelogError(msg)
-    return ChangelogState(config.changelog, exists=False, has_unreleased=False)
+    tool = fragments.detect(root, pyproject)
+    found = discovery.discover(root, pyproject, tool)
+    if not found:
+        return ChangelogState(config.changelog, exists=False, has_unreleased=False)
+    first, others = found[0], tuple(entry.path for entry in found[1:])
+    if tool is not None and first.path == tool.news_file:
+        # The tool writes it at release time: nothing to add, nothing to create.
+        return ChangelogState(
+            first.path, first.exists, has_unreleased=True, built_by=tool.describe(), others=others
+        )
+    if not first.exists:
+        return ChangelogState(first.path, exists=False, has_unreleased=False, others=others)
+    path = root / first.path
+    doc = changelog.parse(decode(path, read_bytes(path)), tag_prefix=prefix)
+    if first.format != "markdown" and not doc.headings:
+        msg = (
+            f"the changelog {first.path!r} is not Markdown and releasekit edits Markdown "
+            "(Keep a Changelog); convert it, or set [tool.releasekit] changelog to "
+            "a new CHANGELOG.md"
+        )
+        raise ChangelogError(msg)
+    return ChangelogState(first.path, True, has_unreleased=bool(doc.unreleased), others=others)
 
 
 def _other_pyprojects(root: Path, project: Project) -> tuple[str, ...]:
@@ -255,7 +262,7 @@ def settings(found: Detection) -> dict[str, Any]:
         wanted["tag-prefix"] = found.tags.prefix
     if found.branch != "main":
         wanted["branch"] = found.branch
-    if found.changelog.name != defaults.changelog:
+    if found.changelog.name != defaults.changelog and found.changelog.built_by is None:
         wanted["changelog"] = found.changelog.name
     if found.version_files:
         listed = list(existing.get("version-files", []))
@@ -292,6 +299,8 @@ def _pyproject_edit(found: Detection) -> FileEdit | None:
 def _changelog_edit(found: Detection, *, add_unreleased: bool, notes: list[str]) -> FileEdit | None:
     state = found.changelog
     path = found.project.root / state.name
+    if state.built_by is not None:
+        return None  # the fragment tool writes it; releasekit never edits it by hand
     if not state.exists:
         text = render("CHANGELOG.md.tmpl", template_values(found))
         return FileEdit(path=path, before=None, after=text.encode("utf-8"))
@@ -386,10 +395,15 @@ def describe(found: Detection) -> list[str]:
     project, tags = found.project, found.tags
     places = ", ".join(place.label(project.root) for place in project.places)
     latest = f"latest {tags.latest}" if tags.latest else "no release tags yet"
-    if found.changelog.exists:
-        changelog = f"{found.changelog.name} (kept as it is)"
+    state = found.changelog
+    if state.built_by is not None:
+        changelog = f"{state.name} (built at release time by {state.built_by})"
+    elif state.exists:
+        changelog = f"{state.name} (kept as it is)"
     else:
-        changelog = f"{found.changelog.name} (new, Keep a Changelog)"
+        changelog = f"{state.name} (new, Keep a Changelog)"
+    if state.others:
+        changelog += f"; also found, left alone: {', '.join(state.others)}"
     return [
         f"project: {project.name} {project.version}",
         f"build backend: {found.backend}",

@@ -475,6 +475,8 @@ def changelog(  # noqa: PLR0917 - invoke maps parameters to flags
     if action == "draft":
         _changelog_draft(root, config.tag_prefix)
         return
+    if _fragment_changelog(root, action, config.changelog):
+        return
     before, text = _read_changelog(path, missing_ok=action == "add")
     try:
         if action == "check":
@@ -517,6 +519,31 @@ def notes(c: Context, version: str) -> None:
         _out(log.notes(text, versions.parse_version(version), tag_prefix=config.tag_prefix))
     except ChangelogError as exc:
         raise ChangelogError(f"{config.changelog}: {exc}") from None
+
+
+def _fragment_changelog(root: Path, action: str, name: str) -> bool:
+    """`changelog check`, `promote` and `add` of a changelog that a fragment tool builds."""
+    from releasekit import release as releasing  # noqa: PLC0415
+    from releasekit.changelog import fragments  # noqa: PLC0415
+    from releasekit.git import Git  # noqa: PLC0415
+
+    tool = fragments.detect(root, read_pyproject(root))
+    if tool is None:
+        return False
+    if action == "check":
+        fragments.render_draft(tool, Git(root), root, date=releasing.release_date(None))
+        _out(f"{name}: OK (built by {tool.name}; the news fragments render)")
+        return True
+    remedy = (
+        f"add a news fragment instead ({fragments.create_hint(tool)})"
+        if action == "add"
+        else f"'releasekit release' runs {tool.name} and consumes the fragments"
+    )
+    msg = (
+        f"{name} is built by {tool.name} from the news fragments in "
+        f"{tool.fragment_dir}/, not edited by hand; {remedy}"
+    )
+    raise ChangelogError(msg)
 
 
 def _fragment_notes(root: Path, version: str, tag_prefix: str) -> bool:

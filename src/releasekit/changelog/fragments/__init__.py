@@ -11,8 +11,10 @@ from __future__ import annotations
 from releasekit.changelog.fragments.step import (
     ConsumeFragments,
     FragmentPlan,
+    create_hint,
     fragment_notes,
     plan_fragments,
+    render_draft,
 )
 from releasekit.changelog.fragments.tools import FragmentTool, detect, find_requirement
 
@@ -20,8 +22,10 @@ __all__ = [
     "ConsumeFragments",
     "FragmentPlan",
     "FragmentTool",
+    "create_hint",
     "detect",
     "find_requirement",
     "fragment_notes",
     "plan_fragments",
+    "render_draft",
 ]

@@ -88,7 +88,7 @@ def plan_fragments(
         if not allow_empty:
             plan.failures.append(
                 f"no news fragments in {tool.fragment_dir + '/'!r} for {tool.name} to build "
-                f"the {version} section from; add one ({_create_hint(tool)}) or release "
+                f"the {version} section from; add one ({create_hint(tool)}) or release "
                 "with --allow-empty"
             )
         elif not plan.edits:
@@ -109,7 +109,8 @@ def plan_fragments(
     return plan
 
 
-def _create_hint(tool: FragmentTool) -> str:
+def create_hint(tool: FragmentTool) -> str:
+    """The command that writes a new fragment, for messages."""
     if tool.name == "towncrier":
         return "towncrier create 123.feature.md"
     return "scriv create"
@@ -187,3 +188,9 @@ def fragment_notes(
     text = draft(tool, env, root, version=str(version), date=date)
     where = tool.news_file or "the changelog"
     return text, f"{version} is not in {where} yet; this is what {tool.name} would render now"
+
+
+def render_draft(tool: FragmentTool, git: Git, root: Path, *, date: datetime.date) -> str:
+    """Render the pending fragments as the tool would (its draft mode); ChangelogError if not."""
+    env = tool_env(tool, tools_cache(git))
+    return draft(tool, env, root, version="UNRELEASED", date=date)
