@@ -197,3 +197,15 @@ def test_towncrier_changelog_text_is_unchanged_outside_the_new_section(repo: Git
     after = repo.path.joinpath("CHANGELOG.md").read_bytes()
     old_tail = TOWNCRIER_CHANGELOG.split("<!-- towncrier release notes start -->\n")[1]
     assert after.endswith(old_tail.encode())
+
+
+def test_a_project_in_a_subdirectory_of_the_repository(make_repo: Factory) -> None:
+    # A monorepo: the project (and its towncrier settings) live in pkg/, git at the top.
+    repo = make_repo({f"pkg/{name}": text for name, text in TOWNCRIER_PROJECT.items()})
+    lines: list[str] = []
+    options = releasing.Options(target="minor", date=DATE, push=False)
+    releasing.release(repo.path / "pkg", options, lines.append)
+    assert "removing 3 news fragment(s) consumed by towncrier" in lines
+    assert repo.git("ls-files", "pkg/changelog.d").splitlines() == ["pkg/changelog.d/.gitkeep"]
+    assert "## [1.3.0]" in repo.path.joinpath("pkg", "CHANGELOG.md").read_text()
+    assert repo.git("status", "--porcelain") == ""

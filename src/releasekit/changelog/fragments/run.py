@@ -152,9 +152,14 @@ def _outside_repositories(sandbox: Path) -> None:
 
 def _copy_project(git: Git, root: Path, sandbox: Path) -> dict[str, tuple[int, int]]:
     """Copy the project's files; return each copy's (size, mtime) to find changes later."""
-    listed = git.run("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    # git runs at the top of the work tree; a project may be a directory inside it.
+    prefix = root.relative_to(git.root.resolve()).as_posix()
+    listed = git.run(
+        "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", prefix or "."
+    )
     copied: dict[str, tuple[int, int]] = {}
-    for rel in dict.fromkeys(name for name in listed.split("\0") if name):
+    for name in dict.fromkeys(entry for entry in listed.split("\0") if entry):
+        rel = name[len(prefix) + 1 :] if prefix and prefix != "." else name
         source = root / rel
         if source.is_symlink():
             # Never copy a link: the tool could write through it, out of the copy.
