@@ -22,11 +22,14 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from releasekit.build import Installer, default_installer, find_uv
 from releasekit.changelog.fragments.tools import FragmentTool
 from releasekit.errors import ChangelogError
 from releasekit.git import redact
+
+if TYPE_CHECKING:
+    from releasekit.build import Installer
 
 _MARKER = "releasekit-tool.json"
 _TIMEOUT = 600  # seconds; an install from a slow index, never a hang
@@ -43,6 +46,9 @@ class ToolEnv:
 
 def tool_env(tool: FragmentTool, cache: Path, *, installer: Installer | None = None) -> ToolEnv:
     """The cached environment for `tool` under `cache`, made (once) when it is missing."""
+    # releasekit.build pulls in build and twine: imported only when a tool is needed.
+    from releasekit.build import default_installer  # noqa: PLC0415
+
     chosen = installer or default_installer()
     key = hashlib.sha256(
         f"{tool.requirement}\n{sys.version_info[0]}.{sys.version_info[1]}\n{chosen}".encode()
@@ -87,6 +93,8 @@ def python_in(venv: Path) -> Path:
 
 
 def _build(venv: Path, tool: FragmentTool, installer: Installer) -> None:
+    from releasekit.build import find_uv  # noqa: PLC0415 - see tool_env
+
     python = python_in(venv)
     uv = find_uv() if installer == "uv" else None
     if uv is not None:
