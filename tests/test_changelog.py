@@ -295,6 +295,22 @@ def test_promote_refs_inside_the_unreleased_body_move_with_it() -> None:
             "https://github.com/example/project/compare/v0.1.0...HEAD",
             "https://github.com/example/project/releases/tag/v0.1.0",
         ),
+        (
+            "git@bitbucket.org:example/project.git",
+            "https://bitbucket.org/example/project/branches/compare/HEAD%0Dv0.1.0",
+            "https://bitbucket.org/example/project/commits/tag/v0.1.0",
+        ),
+        (
+            "https://codeberg.org/example/project.git",
+            "https://codeberg.org/example/project/compare/v0.1.0...HEAD",
+            "https://codeberg.org/example/project/releases/tag/v0.1.0",
+        ),
+        (
+            "https://dev.azure.com/org/proj/_git/project",
+            "https://dev.azure.com/org/proj/_git/project/branchCompare?baseVersion=GTv0.1.0"
+            "&targetVersion=GTHEAD",
+            "https://dev.azure.com/org/proj/_git/project?version=GTv0.1.0",
+        ),
     ],
 )
 def test_first_release_links_come_from_the_remote(
@@ -313,7 +329,7 @@ def test_the_files_own_link_pattern_wins_over_the_remote() -> None:
     assert result.text == read(EXPECTED / "v-prefix.md")
 
 
-@pytest.mark.parametrize("remote", [None, "https://bitbucket.org/o/r.git", "/srv/git/r.git"])
+@pytest.mark.parametrize("remote", [None, "https://git.sr.ht/~o/r", "/srv/git/r.git"])
 def test_links_are_skipped_with_a_warning_when_they_cannot_be_inferred(
     remote: str | None,
 ) -> None:
@@ -364,10 +380,20 @@ def test_an_existing_reference_for_the_new_version_is_kept() -> None:
         ),
         (["## 1.1.0 - Jan 5th, 2024", "## 1.0.0 - Dec 21st, 2023"], "## 1.2.0 - Feb 3rd, 2024"),
         (["## 1.1.0 - 05 January 2024"], "## 1.2.0 - 03 February 2024"),
-        (["## 1.1.0", "## 1.0.0"], "## 1.2.0 - 2024-02-03"),
-        # Disagreeing headings: Keep a Changelog's style.
-        (["## [1.1.0] (2024-01-01)", "## 1.0.0 - 2023-01-01"], "## [1.2.0] - 2024-02-03"),
-        (["## [v1.1.0] - 2024-01-01", "## [1.0.0] - 2023-01-01"], "## [1.2.0] - 2024-02-03"),
+        # Undated stays undated.
+        (["## 1.1.0", "## 1.0.0"], "## 1.2.0"),
+        # Two that disagree: the newest decides.
+        (["## [1.1.0] (2024-01-01)", "## 1.0.0 - 2023-01-01"], "## [1.2.0] (2024-02-03)"),
+        (["## [v1.1.0] - 2024-01-01", "## [1.0.0] - 2023-01-01"], "## [v1.2.0] - 2024-02-03"),
+        # An outlier, newest or old, never overrides the headings that agree.
+        (
+            ["## v1.1.0 (2024-01-01)", "## v1.0.0 (2023-01-01)", "## 0.9.0 - 2019-01-01"],
+            "## v1.2.0 (2024-02-03)",
+        ),
+        (
+            ["## 1.1.0 - 2024-01-01", "## v1.0.0 (2023-01-01)", "## v0.9.0 (2022-01-01)"],
+            "## v1.2.0 (2024-02-03)",
+        ),
     ],
 )
 def test_the_new_heading_follows_the_files_style(headings: list[str], expected: str) -> None:

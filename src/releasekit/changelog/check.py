@@ -7,10 +7,11 @@ import itertools
 from packaging.version import Version
 
 from releasekit.changelog.document import Document
-from releasekit.changelog.links import split_compare, split_tag, tag_names
+from releasekit.changelog.links import tag_names
 from releasekit.changelog.markdown import parse
 from releasekit.changelog.model import Finding, Report, Section, Severity, normal_label
 from releasekit.changelog.titles import label_version
+from releasekit.changelog.urls import split_compare, split_tag
 
 # --- check ------------------------------------------------------------------------------
 

@@ -7,12 +7,20 @@ from collections.abc import Mapping
 
 from packaging.version import Version
 
+from releasekit.changelog.dates import format_date, read_date
 from releasekit.changelog.document import Document
 from releasekit.changelog.links import plan_links
 from releasekit.changelog.markdown import parse
-from releasekit.changelog.model import CATEGORIES, Category, EditResult, PromoteResult, line_text
+from releasekit.changelog.model import (
+    CATEGORIES,
+    Category,
+    EditResult,
+    PromoteResult,
+    Section,
+    line_text,
+)
 from releasekit.changelog.query import body_text, entry_lines, only_unreleased
-from releasekit.changelog.style import heading_style
+from releasekit.changelog.style import WINDOW, heading_style
 from releasekit.errors import ChangelogError, UsageError
 
 # --- promote ----------------------------------------------------------------------------
@@ -54,16 +62,14 @@ def promote(
             f"{version} is lower than {max(released)}, the highest release in the changelog; "
             "its section goes on top all the same"
         )
+    if unreleased.heading.status is not None:
+        return _promote_pallets(doc, unreleased, version, date, warnings)
     style = heading_style(doc, unreleased)
     links = plan_links(
         doc, unreleased, version, tag_prefix=tag_prefix, remote_url=remote_url, style=style
     )
     warnings.extend(links.warnings)
-    label = f"{style.prefix}{version}"
-    heading = "#" * unreleased.heading.level + " " + (f"[{label}]" if style.bracketed else label)
-    if style.inline and links.version_url is not None:
-        heading += f"({links.version_url})"
-    heading += style.date.render(date)
+    heading = style.render(str(version), links.version_url, date)
 
     eol = doc.eol
     edits: dict[int, list[str]] = {}  # line index -> the lines that replace it
@@ -85,6 +91,7 @@ def promote(
     if (keep and keep[-1].strip()) or (not keep and (not move or not move[0].strip())):
         block.append(eol)
     block.append(heading + eol)
+    move = _spaced(move, compact=style.compact, eol=eol)
     block.extend(move)
     edits[head.index] = block
     for index in unreleased.body:
@@ -95,6 +102,55 @@ def promote(
     start += len(block) - len(move)
     body = lines[start : start + len(move)]
     return PromoteResult(text=doc.bom + "".join(lines), warnings=warnings, notes=body_text(body))
+
+
+def _spaced(move: list[str], *, compact: bool, eol: str) -> list[str]:
+    """The moved body with the house's spacing under a release heading: a blank line or none."""
+    first = next((at for at, line in enumerate(move) if line.strip()), None)
+    if first is None:
+        return move
+    if compact:
+        return move[first:]
+    return move if first else [eol, *move]
+
+
+def _promote_pallets(
+    doc: Document, unreleased: Section, version: Version, date: datetime.date, warnings: list[str]
+) -> PromoteResult:
+    """``## Version 3.2.0`` + ``Unreleased`` becomes ``Released 2026-12-02``; nothing moves."""
+    head = unreleased.heading
+    status = head.status
+    assert status is not None  # noqa: S101 - the caller checked
+    edits: dict[int, list[str]] = {}
+    if head.version != version and head.label_span is not None:
+        line = doc.lines[head.index]
+        start, end = head.label_span
+        digit = next((i for i, c in enumerate(head.label) if c.isdigit()), 0)
+        edits[head.index] = [line[: start + digit] + str(version) + line[end:]]
+    line = doc.lines[status]
+    word = line.lstrip()
+    indent = line[: len(line) - len(word)]
+    ending = line[len(line_text(line)) :] or ""
+    edits[status] = [f"{indent}Released {_released_date(doc, unreleased, date)}{ending}"]
+    lines = _edited_lines(doc, edits)
+    body = [doc.lines[index] for index in unreleased.body if index != status]
+    return PromoteResult(text=doc.bom + "".join(lines), warnings=warnings, notes=body_text(body))
+
+
+def _released_date(doc: Document, unreleased: Section, date: datetime.date) -> str:
+    """The date as the last ``Released ...`` line writes it (ISO when there is none)."""
+    for section in doc.releases[:WINDOW]:
+        for index in section.body:
+            text = doc.lines[index].strip()
+            if not text:
+                continue
+            if text.startswith("Released "):
+                _, style, _ = read_date(text[len("Released ") :])
+                if style is not None:
+                    return style.before + format_date(date, style.form) + style.after
+            break
+    del unreleased
+    return date.isoformat()
 
 
 def _split_unreleased_body(body: list[str]) -> tuple[list[str], list[str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from packaging.version import Version
 
@@ -13,94 +12,13 @@ from releasekit.changelog.markdown import REFERENCE
 from releasekit.changelog.model import LinkRef, Section, line_text
 from releasekit.changelog.style import Style
 from releasekit.changelog.titles import label_version
+from releasekit.changelog.urls import Compare, TagUrl, forge_urls, split_compare, split_tag
 from releasekit.versions import tag_for_version
-
-# --- links ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Compare:
-    """A compare URL split around its two revisions: ``prefix A sep B tail``."""
-
-    prefix: str
-    old: str
-    sep: str
-    new: str
-    tail: str
-
-    def url(self, old: str, new: str) -> str:
-        return f"{self.prefix}{old}{self.sep}{new}{self.tail}"
-
-
-@dataclass(frozen=True)
-class _TagUrl:
-    """A URL that ends in a tag name: ``prefix TAG tail``."""
-
-    prefix: str
-    tag: str
-    tail: str
-
-    def url(self, tag: str) -> str:
-        return f"{self.prefix}{tag}{self.tail}"
-
-
-def _query_start(url: str, start: int) -> int:
-    ends = [pos for pos in (url.find("?", start), url.find("#", start)) if pos >= 0]
-    return min(ends, default=len(url))
-
-
-def split_compare(url: str) -> _Compare | None:
-    at = url.find("/compare/")
-    if at < 0:
-        return None
-    start = at + len("/compare/")
-    end = _query_start(url, start)
-    middle = url[start:end]
-    sep = "..." if "..." in middle else ".." if ".." in middle else ""
-    old, _, new = middle.partition(sep) if sep else ("", "", "")
-    if not old or not new:
-        return None
-    return _Compare(prefix=url[:start], old=old, sep=sep, new=new, tail=url[end:])
-
-
-def split_tag(url: str) -> _TagUrl | None:
-    end = _query_start(url, url.find("://") + 3 if "://" in url else 0)
-    prefix, slash, tag = url[:end].rpartition("/")
-    if not slash or not tag or "/compare/" in url:
-        return None
-    return _TagUrl(prefix=prefix + "/", tag=tag, tail=url[end:])
 
 
 def tag_names(tag: str, version: Version, tag_prefix: str) -> bool:
     """Whether the tag (or revision) `tag` in a URL names `version`."""
     return label_version(tag, tag_prefix) == version
-
-
-def _forge_urls(remote_url: str | None) -> tuple[_Compare, _TagUrl] | None:
-    """Compare and tag URL shapes for a GitHub or GitLab remote, else None."""
-    if not remote_url:
-        return None
-    url = remote_url.strip()
-    if "://" in url:
-        parts = urlsplit(url)
-        host, path = parts.hostname or "", parts.path
-    elif ":" in url and not url.startswith("/"):
-        location, _, path = url.partition(":")
-        host = location.rpartition("@")[2]
-    else:
-        return None
-    host = host.lower()
-    path = path.strip("/").removesuffix(".git").strip("/")
-    if "/" not in path:
-        return None
-    base = f"https://{host}/{path}"
-    if "github" in host:
-        return _Compare(f"{base}/compare/", "", "...", "", ""), _TagUrl(
-            f"{base}/releases/tag/", "", ""
-        )
-    if "gitlab" in host:
-        return _Compare(f"{base}/-/compare/", "", "...", "", ""), _TagUrl(f"{base}/-/tags/", "", "")
-    return None
 
 
 @dataclass(frozen=True)
@@ -128,7 +46,7 @@ def _release_links(doc: Document) -> dict[Version, str]:
     return links
 
 
-def _link_shape(url: str, version: Version, tag_prefix: str) -> _Compare | _TagUrl | None:
+def _link_shape(url: str, version: Version, tag_prefix: str) -> Compare | TagUrl | None:
     """The shape of a release's link, if its last revision names that release."""
     as_compare = split_compare(url)
     if as_compare is not None:
@@ -138,30 +56,30 @@ def _link_shape(url: str, version: Version, tag_prefix: str) -> _Compare | _TagU
 
 
 def _compare_shape(
-    links: Mapping[Version, str], unreleased: _Compare | None, tag_prefix: str
-) -> tuple[_Compare | None, bool]:
+    links: Mapping[Version, str], unreleased: Compare | None, tag_prefix: str
+) -> tuple[Compare | None, bool]:
     """The newest compare URL shape, and whether the file links releases to tags instead."""
     compare = unreleased
-    newest: list[_Compare | _TagUrl | None] = []
+    newest: list[Compare | TagUrl | None] = []
     for version, url in links.items():  # newest first; stops at the first comparison
         shape = _link_shape(url, version, tag_prefix)
         if len(newest) < 2:
             newest.append(shape)
-        if isinstance(shape, _Compare):
+        if isinstance(shape, Compare):
             compare = compare or shape
             break
     # Keep a Changelog links the first release to its tag and later ones to a comparison,
     # so one tag link beside a compare-style Unreleased link does not make a tag-style file.
-    tags = [isinstance(shape, _TagUrl) for shape in newest]
+    tags = [isinstance(shape, TagUrl) for shape in newest]
     lone_tag = len(tags) == 1 and unreleased is None
     return compare, tags[:1] == [True] and (tags[1:] == [True] or lone_tag)
 
 
-def _tag_shape(links: Mapping[Version, str], tag_prefix: str) -> _TagUrl | None:
+def _tag_shape(links: Mapping[Version, str], tag_prefix: str) -> TagUrl | None:
     """The newest link to a tag (``.../releases/tag/v1.0.0``), if any."""
     for version, url in links.items():
         shape = _link_shape(url, version, tag_prefix)
-        if isinstance(shape, _TagUrl):
+        if isinstance(shape, TagUrl):
             return shape
     return None
 
@@ -185,7 +103,7 @@ def plan_links(
     new_tag = tag_for_version(version, prefix=tag_prefix)
     unreleased_url = head.url or (unreleased_ref.url if unreleased_ref is not None else None)
     unreleased_compare = split_compare(unreleased_url) if unreleased_url else None
-    forge = _forge_urls(remote_url)
+    forge = forge_urls(remote_url)
     compare, prefers_tags = _compare_shape(links, unreleased_compare, tag_prefix)
     compare = compare or (forge[0] if forge is not None else None)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from releasekit.changelog.document import Document
-from releasekit.changelog.model import RawHeading, RawRef, Section, line_text
+from releasekit.changelog.model import Heading, RawHeading, RawRef, Section, line_text
 from releasekit.changelog.titles import read_heading, release_level
 
 _ATX: Final = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
@@ -40,6 +42,7 @@ def parse(text: str, *, tag_prefix: str = "v") -> Document:
         if level is not None
         else []
     )
+    boundaries = pallets_unreleased(boundaries, lines, footer)
     sections = tuple(
         Section(heading=h, end=boundaries[k + 1].index if k + 1 < len(boundaries) else footer)
         for k, h in enumerate(boundaries)
@@ -58,6 +61,28 @@ def parse(text: str, *, tag_prefix: str = "v") -> Document:
         raw_headings=tuple(raw_headings),
         raw_refs=tuple(raw_refs),
     )
+
+
+def pallets_unreleased(headings: list[Heading], lines: Sequence[str], end: int) -> list[Heading]:
+    """Read ``## Version 3.2.0`` followed by a line ``Unreleased`` as the Unreleased section.
+
+    Pallets' projects (Flask, Click, Jinja) name the next version in the heading and mark it
+    with that line, which becomes ``Released 2024-11-13`` on release.
+    """
+    if not headings or headings[0].kind != "release":
+        return headings
+    first = headings[0]
+    stop = headings[1].index if len(headings) > 1 else end
+    for index in range(first.index + 1, min(stop, len(lines))):
+        text = lines[index].strip()
+        if text:
+            if text.casefold() == "unreleased":
+                headings = [
+                    dataclasses.replace(first, kind="unreleased", status=index),
+                    *headings[1:],
+                ]
+            break
+    return headings
 
 
 def _split_lines(text: str) -> list[str]:

@@ -41,6 +41,9 @@ class Heading:
     date: datetime.date | None
     date_style: DateStyle | None
     problem: str | None  # why a heading that looks like a release is not a valid one
+    label_span: tuple[int, int] | None = None  # where the label sits in the line
+    date_span: tuple[int, int] | None = None  # where the date sits in the line
+    status: int | None = None  # Pallets: the line under ``## Version 3.2.0`` that says Unreleased
 
     @property
     def line(self) -> int:

@@ -1,39 +1,151 @@
-"""The house style of release headings, learned from the file."""
+"""The house style of release headings, learned from the newest release headings of the file.
+
+How the style is chosen (docs/changelog.md says the same for users):
+
+1. Take the newest `WINDOW` release headings: the first ones in a newest-first file, the
+   last ones in an oldest-first file. Older headings are never looked at, so an old outlier
+   cannot decide anything.
+2. Turn each into a template: the whole heading line with its version, its inline link's
+   URL and its date replaced by placeholders, and the date's format (ISO, or words such as
+   ``{B} {d}{th}, {Y}``) kept. ``## [v4.2.0](https://x/compare/v4.1.0...v4.2.0) - 2026-08-21``
+   and ``## [v4.1.0](https://x/compare/v4.0.0...v4.1.0) - 2026-07-01`` share a template.
+3. The template most of them share wins; a tie goes to the newest. When there are at least
+   three and no two agree, the style cannot be told and the release is refused.
+4. The blank line after the heading (or none: compact) is the majority of the same headings.
+
+A file with no release yet takes Keep a Changelog's ``## [X.Y.Z] - YYYY-MM-DD`` at the
+Unreleased heading's level, bracketed (and inline-linked) as the Unreleased heading is.
+"""
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter
 from dataclasses import dataclass
+from typing import Final
 
-from releasekit.changelog.dates import KAC_DATE, DateStyle
+from releasekit.changelog.dates import KAC_DATE, format_date
 from releasekit.changelog.document import Document
-from releasekit.changelog.model import Section
+from releasekit.changelog.model import Heading, Section, line_text
+from releasekit.errors import ChangelogError
+
+WINDOW: Final = 5
+VERSION: Final = "\x00V"
+URL: Final = "\x00U"
+DATE: Final = "\x00D"
+_YANKED: Final = "[YANKED]"
 
 
 @dataclass(frozen=True)
 class Style:
-    bracketed: bool
-    prefix: str  # text before the version in the label, e.g. "v" in ``## [v1.2.0]``
-    inline: bool
-    date: DateStyle
+    """How the file writes a release heading, and where it was learned."""
+
+    template: str  # the heading line with VERSION, URL and DATE placeholders
+    date_form: str | None  # None: the house does not date its releases
+    compact: bool  # no blank line between a release heading and its first entry
+    learned_from: tuple[int, ...] = ()  # 1-based lines of the headings that agree
+
+    @property
+    def prefix(self) -> str:
+        """Text inside the label before the version: "v" in ``## [v1.2.0]``."""
+        before = self.template.partition(VERSION)[0]
+        return before[before.rfind("[") + 1 :] if "[" in before else ""
+
+    @property
+    def bracketed(self) -> bool:
+        """Whether the version is a link label: ``## [1.2.0]``."""
+        before, _, after = self.template.partition(VERSION)
+        return "[" in before and "]" in after
+
+    @property
+    def inline(self) -> bool:
+        """Whether the heading carries its link inline: ``## [1.2.0](URL)``."""
+        return URL in self.template
+
+    def render(self, version: str, url: str | None, date: datetime.date) -> str:
+        """The new release heading line, without a line ending."""
+        line = self.template
+        line = line.replace(f"({URL})", "") if url is None else line.replace(URL, url)
+        if self.date_form is not None:
+            line = line.replace(DATE, format_date(date, self.date_form))
+        return line.replace(VERSION, version)
+
+
+def template(doc: Document, heading: Heading) -> tuple[str, str | None]:
+    """The heading's line with its version, URL and date replaced by placeholders."""
+    line = line_text(doc.lines[heading.index])
+    if heading.date_span is not None and heading.date_style is not None:
+        # What follows the date is this release's own note (``[YANKED]``), not the style.
+        line = line[: heading.date_span[1] + len(heading.date_style.after)]
+    elif line.rstrip().upper().endswith(_YANKED):
+        line = line.rstrip()[: -len(_YANKED)].rstrip()
+    spans: list[tuple[tuple[int, int], str]] = []
+    if heading.label_span is not None:
+        start, end = heading.label_span
+        digit = next((i for i, c in enumerate(heading.label) if c.isdigit()), 0)
+        spans.append(((start + digit, end), VERSION))
+    if heading.url_span is not None:
+        spans.append((heading.url_span, URL))
+    form = None
+    if heading.date_span is not None and heading.date_style is not None:
+        spans.append((heading.date_span, DATE))
+        form = heading.date_style.form
+    for (start, end), mark in sorted(spans, reverse=True):
+        line = line[:start] + mark + line[end:]
+    return line, form
+
+
+def newest_releases(doc: Document, count: int = WINDOW) -> list[Section]:
+    """The newest `count` release sections, newest first, whatever order the file uses."""
+    releases = doc.releases
+    head = releases[:count]
+    if len(releases) > 1:
+        first, last = releases[0].heading.version, releases[-1].heading.version
+        if first is not None and last is not None and first < last:
+            head = releases[::-1][:count]
+    return head
 
 
 def heading_style(doc: Document, unreleased: Section) -> Style:
-    """The file's own release heading style where all its headings agree, else Keep a Changelog."""
-    headings = [section.heading for section in doc.releases]
-    if not headings:
-        head = unreleased.heading
-        return Style(
-            bracketed=head.bracketed, prefix="", inline=head.url is not None, date=KAC_DATE
+    """The house style of release headings; ChangelogError when it cannot be told."""
+    sections = newest_releases(doc)
+    if not sections:
+        return _first_release_style(doc, unreleased)
+    shapes = [template(doc, section.heading) for section in sections]
+    votes = Counter(shapes)
+    best = max(votes.values())
+    winner = next(shape for shape in shapes if votes[shape] == best)  # a tie: the newest
+    if best == 1 and len(shapes) >= 3:
+        lines = ", ".join(str(section.heading.line) for section in sections)
+        msg = (
+            f"cannot tell the house style of release headings: the newest {len(shapes)} "
+            f"(lines {lines}) are all written differently; make the newest ones agree"
         )
-    bracketed = {h.bracketed for h in headings}
-    prefixes = {
-        h.label[: next((i for i, c in enumerate(h.label) if c.isdigit()), 0)] for h in headings
-    }
-    inline = {h.url is not None for h in headings}
-    dates = {h.date_style for h in headings if h.date_style is not None}
+        raise ChangelogError(msg)
+    agreeing = [s for s, shape in zip(sections, shapes, strict=True) if shape == winner]
+    blanks = [_blank_after(doc, section) for section in agreeing]
+    compact = blanks.count(False) > blanks.count(True)
     return Style(
-        bracketed=bracketed.pop() if len(bracketed) == 1 else True,
-        prefix=prefixes.pop() if len(prefixes) == 1 else "",
-        inline=inline == {True},
-        date=dates.pop() if len(dates) == 1 else KAC_DATE,
+        template=winner[0],
+        date_form=winner[1],
+        compact=compact,
+        learned_from=tuple(section.heading.line for section in agreeing),
+    )
+
+
+def _blank_after(doc: Document, section: Section) -> bool:
+    following = section.heading.index + 1
+    return following >= section.end or not doc.lines[following].strip()
+
+
+def _first_release_style(doc: Document, unreleased: Section) -> Style:
+    head = unreleased.heading
+    label = f"[{VERSION}]" if head.bracketed else VERSION
+    if head.url is not None:
+        label += f"({URL})"
+    template_line = "#" * head.level + " " + label + KAC_DATE.before + DATE
+    return Style(
+        template=template_line,
+        date_form=KAC_DATE.form,
+        compact=not _blank_after(doc, unreleased),
     )
