@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -14,7 +15,8 @@ from releasekit.changelog.model import (
     Section,
     normal_label,
 )
-from releasekit.changelog.titles import read_heading, read_link_ref
+from releasekit.changelog.titles import label_version, read_heading, read_link_ref
+from releasekit.changelog.urls import split_compare, split_tag
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,24 @@ class Document:
 
     @cached_property
     def refs(self) -> tuple[LinkRef, ...]:
-        """Every link reference definition, in line order."""
-        return tuple(read_link_ref(raw, self.tag_prefix) for raw in self.raw_refs)
+        """Every link reference definition, in line order.
+
+        Only a reference whose label names the Unreleased section or a version is a release
+        link, and a version label counts only when a release heading names that version or
+        the URL compares or tags it: ``[1]: https://x/pull/53`` is a footnote.
+        """
+        released = {s.heading.version for s in self.sections if s.heading.version is not None}
+        refs = []
+        for raw in self.raw_refs:
+            ref = read_link_ref(raw, self.tag_prefix)
+            if (
+                ref.kind == "release"
+                and ref.version not in released
+                and not _names_release(ref, self.tag_prefix)
+            ):
+                ref = dataclasses.replace(ref, kind="other", version=None)
+            refs.append(ref)
+        return tuple(refs)
 
     def render(self) -> str:
         """The text of the document: identical to the input when nothing changed."""
@@ -89,3 +107,12 @@ class Document:
             return heading.url
         ref = self.ref(heading.label)
         return ref.url if ref is not None else None
+
+
+def _names_release(ref: LinkRef, tag_prefix: str) -> bool:
+    """Whether a reference's URL compares up to, or links to the tag of, its label's version."""
+    compare = split_compare(ref.url)
+    if compare is not None:
+        return label_version(compare.new, tag_prefix) == ref.version
+    tag = split_tag(ref.url)
+    return tag is not None and label_version(tag.tag, tag_prefix) == ref.version

@@ -75,7 +75,8 @@ def promote(
     edits: dict[int, list[str]] = {}  # line index -> the lines that replace it
     ref = links.unreleased_ref
     if ref is not None and links.unreleased_url is not None:
-        edits[ref.index] = [_replace_span(doc.lines[ref.index], ref.url_span, links.unreleased_url)]
+        where = ref.url_line
+        edits[where] = [_replace_span(doc.lines[where], ref.url_span, links.unreleased_url)]
     if links.new_ref is not None:
         index, before, line = links.new_ref
         current = edits.get(index, [doc.lines[index]])

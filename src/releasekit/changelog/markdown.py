@@ -11,7 +11,6 @@ from releasekit.changelog.document import Document
 from releasekit.changelog.model import Heading, RawHeading, RawRef, Section, line_text
 from releasekit.changelog.titles import read_heading, release_level
 
-_ATX: Final = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
 REFERENCE: Final = re.compile(r" {0,3}\[((?:[^\[\]\\]|\\.)+)\]:([ \t]*)(<[^<>]*>|\S+)(.*)")
 _HTML_BLOCKS: Final = {"<!--": "-->", "<pre": "</pre>", "<script": "</script>",
                        "<style": "</style>", "<textarea": "</textarea>"}  # fmt: skip
@@ -34,7 +33,7 @@ def parse(text: str, *, tag_prefix: str = "v") -> Document:
         strays.append(stray)
         start = stray[0] + 1
     level = release_level(raw_headings, tag_prefix)
-    footer = _footer(lines, {raw[0] for raw in raw_refs})
+    footer = _footer(lines, {raw[0] for raw in raw_refs} | {raw[4] for raw in raw_refs})
     # Only headings at the release level or above start sections; they are read now, the
     # subsection headings (``### Added``) when someone asks for `Document.headings`.
     boundaries = (
@@ -121,9 +120,9 @@ def _scan(
             if heading is not None:
                 headings.append((index, *heading))
         elif first == "[":
-            ref = _reference(line_text(line))
+            ref = _any_reference(lines, index)
             if ref is not None:
-                refs.append((index, *ref))
+                refs.append(ref)
         elif first in ("`", "~"):
             fence = _fence_opening(stripped)
             opener = (index, f"code fence {fence!r}")
@@ -144,10 +143,25 @@ def _atx(content: str) -> tuple[int, str, int] | None:
         and content[-1] not in " \t#"
     ):
         return hashes, content[hashes + 1 :], hashes + 1
-    match = _ATX.fullmatch(content)
-    if match is None:
+    # The general case, read by hand in one pass (a regex with a lazy group and optional
+    # closing hashes took minutes on a 100 KB line of spaces).
+    stripped = content.lstrip(" ")
+    indent = len(content) - len(stripped)
+    hashes = len(stripped) - len(stripped.lstrip("#"))
+    if indent > 3 or not 0 < hashes <= 6:
         return None
-    return len(match.group(1)), match.group(2) or "", match.start(2)
+    rest = stripped[hashes:]
+    if rest and rest[0] not in " \t":
+        return None
+    body = rest.lstrip(" \t")
+    start = indent + hashes + len(rest) - len(body)
+    body = body.rstrip(" \t")
+    unclosed = body.rstrip("#")
+    if not unclosed:
+        body = ""  # only a closing sequence: an empty heading
+    elif unclosed[-1] in " \t":
+        body = unclosed.rstrip(" \t")
+    return hashes, body, start
 
 
 def _ends_block(line: str, fence: str, closer: str) -> bool:
@@ -188,6 +202,30 @@ def _reference(content: str) -> tuple[str, str, tuple[int, int]] | None:
     if url.startswith("<"):
         url, span = url[1:-1], (span[0] + 1, span[1] - 1)
     return label, url, span
+
+
+def _any_reference(lines: list[str], index: int) -> RawRef | None:
+    ref = _reference(line_text(lines[index]))
+    if ref is not None:
+        return (index, *ref, index)
+    return _split_reference(lines, index) if index + 1 < len(lines) else None
+
+
+def _split_reference(lines: list[str], index: int) -> RawRef | None:
+    """A reference whose URL is on the next line: ``[1.0.0]:`` then ``  https://...``."""
+    content = line_text(lines[index]).rstrip(" \t")
+    if not content.endswith("]:"):
+        return None
+    found = _reference(content + " x")
+    following = line_text(lines[index + 1])
+    url = following.strip(" \t")
+    if found is None or not url or " " in url or url.startswith(("[", "#")):
+        return None
+    start = len(following) - len(following.lstrip(" \t"))
+    span = (start, start + len(url))
+    if url.startswith("<") and url.endswith(">"):
+        url, span = url[1:-1], (span[0] + 1, span[1] - 1)
+    return index, found[0], url, span, index + 1
 
 
 def _footer(lines: list[str], ref_lines: set[int]) -> int:

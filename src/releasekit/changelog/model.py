@@ -17,9 +17,9 @@ Severity = Literal["error", "warning"]
 Kind = Literal["unreleased", "release", "other"]
 Report = Callable[[int, Severity, str], None]
 # What the line scan keeps: (line index, level, title, title offset) for a heading, and
-# (line index, label, URL, URL span) for a link reference.
+# (line index, label, URL, URL span, index of the URL's line) for a link reference.
 RawHeading = tuple[int, int, str, int]
-RawRef = tuple[int, str, str, tuple[int, int]]
+RawRef = tuple[int, str, str, tuple[int, int], int]
 
 
 # --- the model --------------------------------------------------------------------------
@@ -58,9 +58,15 @@ class LinkRef:
     index: int
     label: str
     url: str
-    url_span: tuple[int, int]  # where the URL sits in the line
+    url_span: tuple[int, int]  # where the URL sits in its line
     kind: Kind  # "unreleased", "release" for a version label, else "other"
     version: Version | None
+    url_index: int = -1  # the URL's line: the next one in a two-line reference
+
+    @property
+    def url_line(self) -> int:
+        """The index of the line that holds the URL."""
+        return self.index if self.url_index < 0 else self.url_index
 
     @property
     def line(self) -> int:

@@ -16,7 +16,7 @@ from releasekit.versions import version_from_tag
 
 
 def read_link_ref(raw: RawRef, tag_prefix: str) -> LinkRef:
-    index, label, url, span = raw
+    index, label, url, span, url_index = raw
     kind: Kind = "other"
     version = None
     if normal_label(label) == "unreleased":
@@ -25,7 +25,7 @@ def read_link_ref(raw: RawRef, tag_prefix: str) -> LinkRef:
         version = label_version(label, tag_prefix)
         if version is not None:
             kind = "release"
-    return LinkRef(index=index, label=label, url=url, url_span=span, kind=kind, version=version)
+    return LinkRef(index, label, url, span, kind, version, url_index)
 
 
 class _Title(NamedTuple):  # a tuple: one is made for every release heading
