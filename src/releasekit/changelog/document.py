@@ -38,6 +38,7 @@ class Document:
     tag_prefix: str = "v"
     raw_headings: tuple[RawHeading, ...] = field(default=(), repr=False)
     raw_refs: tuple[RawRef, ...] = field(default=(), repr=False)
+    fmt: str = "markdown"  # "markdown", "rst", or "setext" (Markdown with underlined titles)
 
     @cached_property
     def headings(self) -> tuple[Heading, ...]:

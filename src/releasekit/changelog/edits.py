@@ -82,24 +82,27 @@ def promote(
         current = edits.get(index, [doc.lines[index]])
         edits[index] = [line + eol, *current] if before else [*current, line + eol]
     head = unreleased.heading
-    head_line = doc.lines[head.index]
+    head_lines = [doc.lines[index] for index in range(head.start, head.stop)]
     if head.url_span is not None and links.unreleased_url is not None:
-        head_line = _replace_span(head_line, head.url_span, links.unreleased_url)
+        at = head.index - head.start
+        head_lines[at] = _replace_span(head_lines[at], head.url_span, links.unreleased_url)
     body = [line for index in unreleased.body for line in edits.get(index, [doc.lines[index]])]
     keep, move = _split_unreleased_body(body)
-    block = [head_line, *keep]
+    block = [*head_lines, *keep]
     # Space the new heading as the body was spaced from the Unreleased heading.
     if (keep and keep[-1].strip()) or (not keep and (not move or not move[0].strip())):
         block.append(eol)
-    block.append(heading + eol)
+    block.extend(line + eol for line in style.lines(heading))
     move = _spaced(move, compact=style.compact, eol=eol)
     block.extend(move)
-    edits[head.index] = block
+    for index in range(head.start, head.stop - 1):
+        edits[index] = []
+    edits[head.stop - 1] = block
     for index in unreleased.body:
         edits[index] = []
     lines = _edited_lines(doc, edits)
     # The new section's body is the moved lines, as written (a last line may gain an eol).
-    start = head.index + sum(len(edits[index]) - 1 for index in edits if index < head.index)
+    start = head.start + sum(len(edits[index]) - 1 for index in edits if index < head.start)
     start += len(block) - len(move)
     body = lines[start : start + len(move)]
     return PromoteResult(text=doc.bom + "".join(lines), warnings=warnings, notes=body_text(body))
@@ -128,6 +131,12 @@ def _promote_pallets(
         start, end = head.label_span
         digit = next((i for i, c in enumerate(head.label) if c.isdigit()), 0)
         edits[head.index] = [line[: start + digit] + str(version) + line[end:]]
+        if head.after >= 0:  # reStructuredText: the underline follows the title's length
+            grow = len(str(version)) - (end - start - digit)
+            for rule in {head.after - 1, head.first} - {-1}:
+                text = line_text(doc.lines[rule])
+                ending = doc.lines[rule][len(text) :]
+                edits[rule] = [text[:1] * max(len(text) + grow, 1) + ending]
     line = doc.lines[status]
     word = line.lstrip()
     indent = line[: len(line) - len(word)]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Sequence
 from typing import Final
 
 from releasekit.changelog.document import Document
-from releasekit.changelog.model import Heading, RawHeading, RawRef, Section, line_text
-from releasekit.changelog.titles import read_heading, release_level
+from releasekit.changelog.model import RawHeading, RawRef, Section, line_text
+from releasekit.changelog.rst import RST_ADORNMENTS, SETEXT_ADORNMENTS, parse_titles
+from releasekit.changelog.titles import pallets_unreleased, read_heading, release_level
 
 REFERENCE: Final = re.compile(r" {0,3}\[((?:[^\[\]\\]|\\.)+)\]:([ \t]*)(<[^<>]*>|\S+)(.*)")
 _HTML_BLOCKS: Final = {"<!--": "-->", "<pre": "</pre>", "<script": "</script>",
@@ -20,10 +19,19 @@ _LINE_STARTS: Final = frozenset("#[`~< ")  # first characters of lines the parse
 # --- parsing ----------------------------------------------------------------------------
 
 
-def parse(text: str, *, tag_prefix: str = "v") -> Document:
-    """Parse changelog text; never fails, so that `check` can report what is wrong."""
+def parse(text: str, *, tag_prefix: str = "v", fmt: str | None = None) -> Document:
+    """Parse changelog text; never fails, so that `check` can report what is wrong.
+
+    `fmt` "rst" reads reStructuredText titles; by default the text is read as Markdown,
+    and as underlined (setext) Markdown titles when no ``#`` heading names a release.
+    """
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     lines = _split_lines(text[len(bom) :])
+    crlf = text.count("\r\n")
+    eol = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+    if fmt == "rst":
+        rst = parse_titles(bom=bom, lines=lines, eol=eol, tag_prefix=tag_prefix)
+        return rst or Document(bom, tuple(lines), None, (), len(lines), (), eol, tag_prefix)
     raw_headings: list[RawHeading] = []
     raw_refs: list[RawRef] = []
     strays: list[tuple[int, str]] = []
@@ -33,6 +41,11 @@ def parse(text: str, *, tag_prefix: str = "v") -> Document:
         strays.append(stray)
         start = stray[0] + 1
     level = release_level(raw_headings, tag_prefix)
+    if level is None:
+        for chars in (SETEXT_ADORNMENTS, RST_ADORNMENTS):
+            titled = parse_titles(bom=bom, lines=lines, eol=eol, tag_prefix=tag_prefix, chars=chars)
+            if titled is not None:
+                return titled
     footer = _footer(lines, {raw[0] for raw in raw_refs} | {raw[4] for raw in raw_refs})
     # Only headings at the release level or above start sections; they are read now, the
     # subsection headings (``### Added``) when someone asks for `Document.headings`.
@@ -43,11 +56,9 @@ def parse(text: str, *, tag_prefix: str = "v") -> Document:
     )
     boundaries = pallets_unreleased(boundaries, lines, footer)
     sections = tuple(
-        Section(heading=h, end=boundaries[k + 1].index if k + 1 < len(boundaries) else footer)
+        Section(heading=h, end=boundaries[k + 1].start if k + 1 < len(boundaries) else footer)
         for k, h in enumerate(boundaries)
     )
-    crlf = text.count("\r\n")
-    eol = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
     return Document(
         bom=bom,
         lines=tuple(lines),
@@ -60,28 +71,6 @@ def parse(text: str, *, tag_prefix: str = "v") -> Document:
         raw_headings=tuple(raw_headings),
         raw_refs=tuple(raw_refs),
     )
-
-
-def pallets_unreleased(headings: list[Heading], lines: Sequence[str], end: int) -> list[Heading]:
-    """Read ``## Version 3.2.0`` followed by a line ``Unreleased`` as the Unreleased section.
-
-    Pallets' projects (Flask, Click, Jinja) name the next version in the heading and mark it
-    with that line, which becomes ``Released 2024-11-13`` on release.
-    """
-    if not headings or headings[0].kind != "release":
-        return headings
-    first = headings[0]
-    stop = headings[1].index if len(headings) > 1 else end
-    for index in range(first.index + 1, min(stop, len(lines))):
-        text = lines[index].strip()
-        if text:
-            if text.casefold() == "unreleased":
-                headings = [
-                    dataclasses.replace(first, kind="unreleased", status=index),
-                    *headings[1:],
-                ]
-            break
-    return headings
 
 
 def _split_lines(text: str) -> list[str]:

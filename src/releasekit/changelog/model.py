@@ -44,6 +44,18 @@ class Heading:
     label_span: tuple[int, int] | None = None  # where the label sits in the line
     date_span: tuple[int, int] | None = None  # where the date sits in the line
     status: int | None = None  # Pallets: the line under ``## Version 3.2.0`` that says Unreleased
+    first: int = -1  # reStructuredText: the overline's index when there is one
+    after: int = -1  # reStructuredText: the index after the underline
+
+    @property
+    def start(self) -> int:
+        """The index of the heading's first line (an overline, or the title)."""
+        return self.first if self.first >= 0 else self.index
+
+    @property
+    def stop(self) -> int:
+        """The index of the first line after the heading (after an underline)."""
+        return self.after if self.after >= 0 else self.index + 1
 
     @property
     def line(self) -> int:
@@ -89,7 +101,7 @@ class Section:
     @property
     def body(self) -> range:
         """Indices of the body's lines (after the heading)."""
-        return range(self.heading.index + 1, self.end)
+        return range(self.heading.stop, self.end)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from packaging.version import Version
 from releasekit.changelog.document import Document
 from releasekit.changelog.markdown import parse
 from releasekit.changelog.model import Section, line_text
+from releasekit.changelog.rst import adornment
 from releasekit.errors import ChangelogError
 
 _KAC_HEADING: Final = "## [Unreleased]"
@@ -58,6 +59,8 @@ def entry_lines(doc: Document, section: Section) -> list[int]:
             continue
         if stripped.startswith("<!--"):
             in_comment = "-->" not in stripped
+            continue
+        if index == section.heading.status or (doc.fmt != "markdown" and adornment(stripped)):
             continue
         if stripped and index not in skip:
             found.append(index)

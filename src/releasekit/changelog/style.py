@@ -44,6 +44,9 @@ class Style:
     date_form: str | None  # None: the house does not date its releases
     compact: bool  # no blank line between a release heading and its first entry
     learned_from: tuple[int, ...] = ()  # 1-based lines of the headings that agree
+    underline: str = ""  # reStructuredText and setext: the adornment character
+    overline: bool = False
+    pad: int = 0  # how much longer than the title the adornment is
 
     @property
     def prefix(self) -> str:
@@ -62,6 +65,13 @@ class Style:
         """Whether the heading carries its link inline: ``## [1.2.0](URL)``."""
         return URL in self.template
 
+    def lines(self, title: str) -> list[str]:
+        """The heading's lines (no endings): the title, with its adornment when it has one."""
+        if not self.underline:
+            return [title]
+        rule = self.underline * (len(title.strip()) + self.pad)
+        return [rule, title, rule] if self.overline else [title, rule]
+
     def render(self, version: str, url: str | None, date: datetime.date) -> str:
         """The new release heading line, without a line ending."""
         line = self.template
@@ -74,7 +84,12 @@ class Style:
 def template(doc: Document, heading: Heading) -> tuple[str, str | None]:
     """The heading's line with its version, URL and date replaced by placeholders."""
     line = line_text(doc.lines[heading.index])
-    if heading.date_span is not None and heading.date_style is not None:
+    after_label = heading.label_span[1] if heading.label_span is not None else 0
+    if (
+        heading.date_span is not None
+        and heading.date_style is not None
+        and heading.date_span[0] >= after_label
+    ):
         # What follows the date is this release's own note (``[YANKED]``), not the style.
         line = line[: heading.date_span[1] + len(heading.date_style.after)]
     elif line.rstrip().upper().endswith(_YANKED):
@@ -125,16 +140,29 @@ def heading_style(doc: Document, unreleased: Section) -> Style:
     agreeing = [s for s, shape in zip(sections, shapes, strict=True) if shape == winner]
     blanks = [_blank_after(doc, section) for section in agreeing]
     compact = blanks.count(False) > blanks.count(True)
+    underline, overline, pad = adornment_style(doc, agreeing[0].heading)
     return Style(
         template=winner[0],
         date_form=winner[1],
         compact=compact,
         learned_from=tuple(section.heading.line for section in agreeing),
+        underline=underline,
+        overline=overline,
+        pad=pad,
     )
 
 
+def adornment_style(doc: Document, heading: Heading) -> tuple[str, bool, int]:
+    """A title's adornment: its character, whether it has an overline, its extra length."""
+    if heading.after < 0:
+        return "", False, 0
+    rule = line_text(doc.lines[heading.after - 1]).rstrip()
+    title = line_text(doc.lines[heading.index]).strip()
+    return rule[:1], heading.first >= 0, max(len(rule) - len(title), 0)
+
+
 def _blank_after(doc: Document, section: Section) -> bool:
-    following = section.heading.index + 1
+    following = section.heading.stop
     return following >= section.end or not doc.lines[following].strip()
 
 
@@ -143,9 +171,13 @@ def _first_release_style(doc: Document, unreleased: Section) -> Style:
     label = f"[{VERSION}]" if head.bracketed else VERSION
     if head.url is not None:
         label += f"({URL})"
-    template_line = "#" * head.level + " " + label + KAC_DATE.before + DATE
+    underline, overline, pad = adornment_style(doc, head)
+    hashes = "" if underline else "#" * head.level + " "
     return Style(
-        template=template_line,
+        template=hashes + label + KAC_DATE.before + DATE,
         date_form=KAC_DATE.form,
         compact=not _blank_after(doc, unreleased),
+        underline=underline,
+        overline=overline,
+        pad=pad,
     )

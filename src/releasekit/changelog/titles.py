@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 from collections.abc import Sequence
@@ -49,7 +50,7 @@ UNRELEASED_TITLES: Final[tuple[str, ...]] = (
     "upcoming release", "upcoming changes",
 )  # fmt: skip
 _UNRELEASED_HINTS: Final = ("unreleased", "upcoming", *UNRELEASED_TITLES)
-_PUNCTUATION: Final = ":,;()[]"
+_PUNCTUATION: Final = ":,;()[]*_`"
 _MAX_WORDS_BEFORE: Final = 3  # "Version 1.0", "mytool 2.0", "2025-10-27: mytool 16.0.0"
 
 
@@ -216,3 +217,24 @@ def _heading_date(
         return date, style, problem, None
     begin = start + len(style.before)
     return date, style, problem, (begin, begin + len(format_date(date, style.form)))
+
+
+def pallets_unreleased(headings: list[Heading], lines: Sequence[str], end: int) -> list[Heading]:
+    """Read ``## Version 3.2.0`` followed by a line ``Unreleased`` as the Unreleased section.
+
+    Pallets' projects (Flask, Click, Jinja) name the next version in the heading and mark it
+    with that line, which becomes ``Released 2024-11-13`` on release.
+    """
+    position = next((k for k, h in enumerate(headings) if h.kind != "other"), None)
+    if position is None or headings[position].kind != "release":
+        return headings
+    first = headings[position]
+    stop = headings[position + 1].start if position + 1 < len(headings) else end
+    for index in range(first.stop, min(stop, len(lines))):
+        text = lines[index].strip()
+        if text:
+            if text.casefold() != "unreleased":
+                break
+            marked = dataclasses.replace(first, kind="unreleased", status=index)
+            return [*headings[:position], marked, *headings[position + 1 :]]
+    return headings

@@ -1,7 +1,7 @@
 """Compare and tag URLs of the forges, split around their revisions so they can be re-filled.
 
 GitHub, GitLab and Gitea/Codeberg compare as ``.../compare/OLD...NEW``; Bitbucket as
-``.../branches/compare/NEW%0DOLD`` (newest first); Azure DevOps as
+``.../branches/compare/NEW%0DOLD`` or ``NEW..OLD`` (newest first); Azure DevOps as
 ``.../branchCompare?baseVersion=GTOLD&targetVersion=GTNEW``. Tag links end in the tag
 (``/releases/tag/v1.0.0``, ``/-/tags/v1.0.0``, ``/src/tag/v1.0.0``, ``/commits/tag/v1.0.0``)
 or name it in Azure's ``?version=GTv1.0.0``.
@@ -74,7 +74,8 @@ def split_compare(url: str) -> Compare | None:
             first, _, second = middle.partition(sep)
             if not first or not second:
                 return None
-            if sep == _BITBUCKET_SEP:
+            if sep == _BITBUCKET_SEP or "/branches/compare/" in url:
+                # Bitbucket puts the newer revision first, with ``%0D`` or ``..``.
                 return Compare(url[:start], second, sep, first, url[end:], newest_first=True)
             return Compare(url[:start], first, sep, second, url[end:])
     return None
