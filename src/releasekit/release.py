@@ -270,6 +270,23 @@ class _Checker:
         self.checks.append(Check(name, ok=False, detail=detail))
 
 
+def _gate_changelog(plan: Plan, name: str, text: str, prefix: str, fmt: str | None) -> None:
+    """Refuse a changelog that `changelog check` faults where the release reads or writes it.
+
+    Problems in old sections become warnings of the plan (see changelog.gate).
+    """
+    try:
+        warnings = changelog.gate(text, tag_prefix=prefix, fmt=fmt)
+    except ChangelogError as exc:
+        raise ChangelogError(f"{name} {exc}") from None
+    if warnings:
+        first = warnings[0]
+        plan.warnings.append(
+            f"{name} has {len(warnings)} problem(s) in old sections, left as they are "
+            f"(line {first.line}: {first.message}); 'releasekit changelog check' lists them"
+        )
+
+
 def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912, PLR0915
     """Compute the release of the project at `root` and run every check; changes nothing."""
     project = load_project(root)
@@ -420,9 +437,13 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
         else:
             try:
                 before = read_bytes(log_path)
+                text = decode(log_path, before)
+                fmt = changelog.format_of(log_path)
+                _gate_changelog(plan, config.changelog, text, prefix, fmt)
                 result = changelog.promote(
-                    decode(log_path, before),
+                    text,
                     new,
+                    fmt=fmt,
                     date=release_date(options.date),
                     tag_prefix=prefix,
                     allow_empty=options.allow_empty,
@@ -579,7 +600,8 @@ def status(root: Path, options: Options, out: Out) -> Plan:
     if plan.fragments is not None:
         _show_fragments(plan.fragments, plan.project.root, out)
     elif log_path.is_file():
-        entries = changelog.has_unreleased_entries(decode(log_path, read_bytes(log_path)))
+        text = decode(log_path, read_bytes(log_path))
+        entries = changelog.has_unreleased_entries(text, fmt=changelog.format_of(log_path))
         out(f"unreleased changelog entries: {'yes' if entries else 'no'}")
     else:
         out(f"unreleased changelog entries: no changelog {plan.project.config.changelog!r}")

@@ -484,6 +484,7 @@ def changelog(  # noqa: PLR0917 - invoke maps parameters to flags
             return
         if action == "promote":
             assert argument is not None  # noqa: S101 - checked above
+            log.gate(text, tag_prefix=config.tag_prefix, fmt=log.format_of(path))
             result = log.promote(
                 text,
                 versions.parse_version(argument),
@@ -491,10 +492,17 @@ def changelog(  # noqa: PLR0917 - invoke maps parameters to flags
                 tag_prefix=config.tag_prefix,
                 allow_empty=allow_empty,
                 remote_url=_remote_url(root, config.remote),
+                fmt=log.format_of(path),
             )
         else:
             assert argument is not None  # noqa: S101 - checked above
-            result = log.add(text, argument, kind=_category(type), tag_prefix=config.tag_prefix)
+            result = log.add(
+                text,
+                argument,
+                kind=_category(type),
+                tag_prefix=config.tag_prefix,
+                fmt=log.format_of(path),
+            )
     except ChangelogError as exc:
         raise ChangelogError(f"{config.changelog}: {exc}") from None
     for warning in result.warnings:
@@ -516,7 +524,9 @@ def notes(c: Context, version: str) -> None:
         return
     _, text = _read_changelog(root / config.changelog, missing_ok=False)
     try:
-        _out(log.notes(text, versions.parse_version(version), tag_prefix=config.tag_prefix))
+        version_ = versions.parse_version(version)
+        fmt = log.format_of(config.changelog)
+        _out(log.notes(text, version_, tag_prefix=config.tag_prefix, fmt=fmt))
     except ChangelogError as exc:
         raise ChangelogError(f"{config.changelog}: {exc}") from None
 
@@ -613,7 +623,7 @@ def _write_changelog(
 def _changelog_check(name: str, text: str, tag_prefix: str) -> None:
     from releasekit import changelog as log  # noqa: PLC0415
 
-    findings = log.check(text, tag_prefix=tag_prefix)
+    findings = log.check(text, tag_prefix=tag_prefix, fmt=log.format_of(name))
     for finding in findings:
         _out(f"{name}:{finding}")
     errors = sum(finding.severity == "error" for finding in findings)

@@ -13,10 +13,13 @@ entries, notes), `style`, `links`, `edits` (promote, add) and `check`.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from releasekit.changelog.check import check
 from releasekit.changelog.dates import KAC_DATE, DateStyle
 from releasekit.changelog.document import Document
 from releasekit.changelog.edits import add, promote, with_unreleased
+from releasekit.changelog.gate import gate, release_findings
 from releasekit.changelog.markdown import parse
 from releasekit.changelog.model import (
     CATEGORIES,
@@ -31,6 +34,12 @@ from releasekit.changelog.model import (
     Severity,
 )
 from releasekit.changelog.query import has_unreleased_entries, notes
+
+
+def format_of(path: str | PurePath) -> str | None:
+    """The changelog format a file name says: "rst" for ``*.rst``, else None (detected)."""
+    return "rst" if PurePath(path).suffix.lower() == ".rst" else None
+
 
 __all__ = [
     "CATEGORIES",
@@ -48,9 +57,12 @@ __all__ = [
     "Severity",
     "add",
     "check",
+    "format_of",
+    "gate",
     "has_unreleased_entries",
     "notes",
     "parse",
     "promote",
+    "release_findings",
     "with_unreleased",
 ]

@@ -6,6 +6,7 @@ import itertools
 
 from packaging.version import Version
 
+from releasekit.changelog.controls import control_characters
 from releasekit.changelog.document import Document
 from releasekit.changelog.links import tag_names
 from releasekit.changelog.markdown import parse
@@ -16,14 +17,15 @@ from releasekit.changelog.urls import split_compare, split_tag
 # --- check ------------------------------------------------------------------------------
 
 
-def check(text: str, *, tag_prefix: str = "v") -> list[Finding]:
+def check(text: str, *, tag_prefix: str = "v", fmt: str | None = None) -> list[Finding]:
     """Lint a changelog: structure, versions, order, dates and links, with line numbers."""
-    doc = parse(text, tag_prefix=tag_prefix)
+    doc = parse(text, tag_prefix=tag_prefix, fmt=fmt)
     findings: list[Finding] = []
 
     def report(line: int, severity: Severity, message: str) -> None:
         findings.append(Finding(line=line, severity=severity, message=message))
 
+    findings.extend(control_characters(text))
     for index, what in doc.strays:
         report(index + 1, "error", f"{what} is never closed; close it (it was read as text)")
     unreleased = doc.unreleased

@@ -32,6 +32,7 @@ def promote(
     *,
     date: datetime.date,
     tag_prefix: str = "v",
+    fmt: str | None = None,
     allow_empty: bool = False,
     remote_url: str | None = None,
 ) -> PromoteResult:
@@ -40,7 +41,7 @@ def promote(
     Only the Unreleased heading region, the new heading and the link references change;
     every other line keeps its exact bytes. Refusals raise ChangelogError and change nothing.
     """
-    doc = parse(text, tag_prefix=tag_prefix)
+    doc = parse(text, tag_prefix=tag_prefix, fmt=fmt)
     unreleased = only_unreleased(doc)
     for section in doc.releases:
         if section.heading.version == version:
@@ -208,7 +209,12 @@ def _replace_span(line: str, span: tuple[int, int], new: str) -> str:
 
 
 def add(
-    text: str, entry: str, *, kind: Category | None = None, tag_prefix: str = "v"
+    text: str,
+    entry: str,
+    *,
+    kind: Category | None = None,
+    tag_prefix: str = "v",
+    fmt: str | None = None,
 ) -> EditResult:
     """Append an entry under Unreleased, in its category subsection (``### Added``...).
 
@@ -222,7 +228,13 @@ def add(
     if not lines:
         msg = "the entry is empty; give the text of the change"
         raise UsageError(msg)
-    doc = parse(text, tag_prefix=tag_prefix)
+    doc = parse(text, tag_prefix=tag_prefix, fmt=fmt)
+    if doc.fmt != "markdown":
+        msg = (
+            "'changelog add' writes Markdown entries; this changelog uses underlined "
+            "(reStructuredText) titles: add the entry by hand"
+        )
+        raise ChangelogError(msg)
     if not doc.unreleased:
         doc = parse(with_unreleased(doc), tag_prefix=tag_prefix)
     unreleased = only_unreleased(doc)

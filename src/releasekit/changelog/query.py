@@ -67,16 +67,16 @@ def entry_lines(doc: Document, section: Section) -> list[int]:
     return found
 
 
-def has_unreleased_entries(text: str) -> bool:
+def has_unreleased_entries(text: str, *, fmt: str | None = None) -> bool:
     """Whether the changelog has an Unreleased section with at least one entry."""
-    doc = parse(text)
+    doc = parse(text, fmt=fmt)
     found = doc.unreleased
     return len(found) == 1 and bool(entry_lines(doc, found[0]))
 
 
-def notes(text: str, version: Version, *, tag_prefix: str = "v") -> str:
+def notes(text: str, version: Version, *, tag_prefix: str = "v", fmt: str | None = None) -> str:
     """Return the body of `version`'s section, without surrounding blank lines or endings."""
-    doc = parse(text, tag_prefix=tag_prefix)
+    doc = parse(text, tag_prefix=tag_prefix, fmt=fmt)
     for section in doc.releases:
         if section.heading.version == version:
             return body_text(doc.lines[section.body.start : section.body.stop])
