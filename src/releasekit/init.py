@@ -313,7 +313,8 @@ def _changelog_edit(found: Detection, *, add_unreleased: bool, notes: list[str])
         )
         return None
     before = read_bytes(path)
-    doc = changelog.parse(decode(path, before), tag_prefix=found.tags.prefix)
+    text = decode(path, before)
+    doc = changelog.parse(text, tag_prefix=found.tags.prefix, fmt=changelog.format_of(path))
     return FileEdit(path=path, before=before, after=changelog.with_unreleased(doc).encode("utf-8"))
 
 

@@ -9,7 +9,7 @@ from packaging.version import Version
 
 from releasekit.changelog.dates import format_date, read_date
 from releasekit.changelog.document import Document
-from releasekit.changelog.links import plan_links
+from releasekit.changelog.links import plan_links, unreleased_link
 from releasekit.changelog.markdown import parse
 from releasekit.changelog.model import (
     CATEGORIES,
@@ -20,7 +20,7 @@ from releasekit.changelog.model import (
     line_text,
 )
 from releasekit.changelog.query import body_text, entry_lines, only_unreleased
-from releasekit.changelog.style import WINDOW, heading_style
+from releasekit.changelog.style import WINDOW, heading_style, newest_releases
 from releasekit.errors import ChangelogError, UsageError
 
 # --- promote ----------------------------------------------------------------------------
@@ -63,6 +63,8 @@ def promote(
             f"{version} is lower than {max(released)}, the highest release in the changelog; "
             "its section goes on top all the same"
         )
+    if unreleased.heading.status == unreleased.heading.index:
+        return _promote_planned(doc, unreleased, version, date, warnings)
     if unreleased.heading.status is not None:
         return _promote_pallets(doc, unreleased, version, date, warnings)
     style = heading_style(doc, unreleased)
@@ -145,6 +147,27 @@ def _promote_pallets(
     edits[status] = [f"{indent}Released {_released_date(doc, unreleased, date)}{ending}"]
     lines = _edited_lines(doc, edits)
     body = [doc.lines[index] for index in unreleased.body if index != status]
+    return PromoteResult(text=doc.bom + "".join(lines), warnings=warnings, notes=body_text(body))
+
+
+def _promote_planned(
+    doc: Document, unreleased: Section, version: Version, date: datetime.date, warnings: list[str]
+) -> PromoteResult:
+    """``1.2.0 (unreleased)`` becomes the house's release heading for `version`; nothing moves."""
+    head = unreleased.heading
+    if not doc.releases:
+        msg = (
+            f"the Unreleased heading (line {head.line}) names a version, and there is no "
+            "release heading to learn the house style from; write the release heading by hand"
+        )
+        raise ChangelogError(msg)
+    style = heading_style(doc, unreleased)
+    title = style.render(str(version), None, date)
+    eol = doc.eol
+    edits: dict[int, list[str]] = {index: [] for index in range(head.start, head.stop)}
+    edits[head.start] = [line + eol for line in style.lines(title)]
+    lines = _edited_lines(doc, edits)
+    body = [doc.lines[index] for index in unreleased.body]
     return PromoteResult(text=doc.bom + "".join(lines), warnings=warnings, notes=body_text(body))
 
 
@@ -281,22 +304,35 @@ def add(
     return EditResult(_insert(doc, after, ["", *block]), warnings)
 
 
-def with_unreleased(doc: Document) -> str:
-    """The text with an Unreleased heading added above the first release (or at the end)."""
-    level = doc.level or 2
-    releases = doc.releases
-    bracketed = all(s.heading.bracketed for s in releases)
-    heading = "#" * level + (" [Unreleased]" if bracketed else " Unreleased")
+def with_unreleased(doc: Document, *, remote_url: str | None = None) -> str:
+    """The text with an Unreleased heading added above the newest release (or at the end).
+
+    The heading follows the house: its level (or underline), brackets when release labels
+    are bracketed, an inline compare link when release headings carry theirs, and a
+    ``[Unreleased]: URL`` reference in the file's order when the file keeps references.
+    """
     eol = doc.eol
-    if releases:
-        edits = {
-            releases[0].heading.index: [heading + eol, eol, doc.lines[releases[0].heading.index]]
-        }
-        return _apply(doc, edits)
-    if not doc.lines:
-        return doc.bom + f"# Changelog{eol}{eol}{heading}{eol}"
-    after = _last_content(doc, -1, doc.footer)
-    return _insert(doc, after, ["", heading, *([] if _blank_after(doc, after) else [""])])
+    newest = newest_releases(doc, 1)
+    if not newest:
+        heading = "#" * (doc.level or 2) + " [Unreleased]"
+        if not doc.lines:
+            return doc.bom + f"# Changelog{eol}{eol}{heading}{eol}"
+        after = _last_content(doc, -1, doc.footer)
+        return _insert(doc, after, ["", heading, *([] if _blank_after(doc, after) else [""])])
+    style = heading_style(doc, newest[0])
+    link = unreleased_link(doc, tag_prefix=doc.tag_prefix, remote_url=remote_url)
+    label = "Unreleased"
+    if style.bracketed and link is not None:
+        label = f"[Unreleased]({link.url})" if style.inline else "[Unreleased]"
+    hashes = "" if style.underline else "#" * (doc.level or 2) + " "
+    lines = style.lines(hashes + label)
+    first = newest[0].heading.start
+    edits: dict[int, list[str]] = {first: [*(line + eol for line in lines), eol, doc.lines[first]]}
+    if link is not None and link.reference is not None and style.bracketed and not style.inline:
+        where, before, text = link.reference
+        current = edits.get(where, [doc.lines[where]])
+        edits[where] = [text + eol, *current] if before else [*current, text + eol]
+    return _apply(doc, edits)
 
 
 def _insert(doc: Document, after: int, new: list[str], *, spaced: bool = True) -> str:

@@ -194,3 +194,38 @@ def _new_reference(
     if ascending:
         return (lower[-1].index, False, text) if lower else (version_refs[0].index, True, text)
     return (lower[0].index, True, text) if lower else (version_refs[-1].index, False, text)
+
+
+@dataclass(frozen=True)
+class UnreleasedLink:
+    """The link of a new Unreleased heading: its URL, and its reference if the file keeps them."""
+
+    url: str
+    reference: tuple[int, bool, str] | None  # (line index, insert before it, the whole line)
+
+
+def unreleased_link(
+    doc: Document, *, tag_prefix: str, remote_url: str | None = None
+) -> UnreleasedLink | None:
+    """How to link a new Unreleased heading: compare the newest release with HEAD.
+
+    The comparison's shape comes from the file's release links; from the remote only when
+    the file has none. A file whose releases carry no link gets none.
+    """
+    links = _release_links(doc)
+    if not links:
+        return None
+    newest = next(iter(links))
+    compare, _ = _compare_shape(links, None, tag_prefix)
+    if compare is None:
+        forge = forge_urls(remote_url)
+        compare = forge[0] if forge is not None else None
+    if compare is None:
+        return None
+    url = compare.url(_previous_tag(newest, links, tag_prefix) or "", "HEAD")
+    version_refs = [ref for ref in doc.refs if ref.kind == "release"]
+    if not version_refs:
+        return UnreleasedLink(url, None)
+    above = Version(f"{max(ref.version for ref in version_refs if ref.version)}.post999999")
+    where, before, text = _new_reference(doc, version_refs, None, version=above, label="Unreleased")
+    return UnreleasedLink(url, (where, before, text + url))

@@ -50,6 +50,7 @@ UNRELEASED_TITLES: Final[tuple[str, ...]] = (
     "upcoming release", "upcoming changes",
 )  # fmt: skip
 _UNRELEASED_HINTS: Final = ("unreleased", "upcoming", *UNRELEASED_TITLES)
+_PLANNED_MARKS: Final = ("unreleased", "in development", "not yet released", "(upcoming)")
 _PUNCTUATION: Final = ":,;()[]*_`"
 _MAX_WORDS_BEFORE: Final = 3  # "Version 1.0", "mytool 2.0", "2025-10-27: mytool 16.0.0"
 
@@ -76,7 +77,8 @@ def _read_title(title: str, tag_prefix: str) -> _Title:
         shift = word.index(label)
         span = (at + shift, at + shift + len(label))
         if count == 0 and (
-            normal_label(label) == "unreleased" or normal_label(title.strip(" :")) == "upcoming"
+            normal_label(label) == "unreleased"
+            or normal_label(title.strip(" :")) in ("upcoming", "dev")
         ):
             return _Title(
                 title, label, span, False, None, None, "", title[span[1] :], True, None, False
@@ -167,11 +169,16 @@ def read_heading(raw: tuple[int, int, str, int], level: int | None, tag_prefix: 
         )
     title = _read_title(text, tag_prefix)
     kind: Kind = "other"
+    planned = False
     if heading_level == level:
         if title.unreleased:
             kind = "unreleased"
         elif title.version is not None:
             kind = "release"
+            # ``1.2.0 (unreleased)``, Sphinx's ``Release 8.1.0 (in development)``: the next
+            # version named in an Unreleased heading.
+            planned = any(mark in title.rest.casefold() for mark in _PLANNED_MARKS)
+            kind = "unreleased" if planned else "release"
     date, date_style, problem, date_span = None, None, None, None
     if kind == "release":
         date, date_style, problem, date_span = _heading_date(title)
@@ -194,12 +201,13 @@ def read_heading(raw: tuple[int, int, str, int], level: int | None, tag_prefix: 
         bracketed=title.bracketed,
         url=title.url,
         url_span=span,
-        version=title.version if kind == "release" else None,
+        version=title.version if kind == "release" or planned else None,
         date=date,
         date_style=date_style,
         problem=problem,
         label_span=label_span,
         date_span=date_span,
+        status=index if planned else None,
     )
 
 
