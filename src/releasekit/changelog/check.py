@@ -35,12 +35,16 @@ def check(text: str, *, tag_prefix: str = "v", fmt: str | None = None) -> list[F
             1, "error", "not a Keep a Changelog file: no '## [Unreleased]' and no release headings"
         )
         return findings
-    if not unreleased:
+    if not unreleased and not _marks_releases(doc):
+        # Keep a Changelog's bracketed houses keep a standing Unreleased section; others
+        # (``## 1.2.0 (unreleased)`` until release) may well have none between releases.
         first = releases[0].heading
+        label = "[Unreleased]" if first.bracketed else "Unreleased"
+        where = f"'{'#' * first.level} {label}'" if doc.fmt == "markdown" else f"an {label!r} title"
         report(
             first.line,
-            "error",
-            f"no Unreleased section; add '{'#' * first.level} [Unreleased]' above this line",
+            "error" if first.bracketed else "warning",
+            f"no Unreleased section; add {where} above this line",
         )
     for extra in unreleased[1:]:
         report(
@@ -164,3 +168,13 @@ def _url_version(url: str, tag_prefix: str) -> Version | None:
         return label_version(compare.new, tag_prefix)
     tag = split_tag(url)
     return label_version(tag.tag, tag_prefix) if tag is not None else None
+
+
+def _marks_releases(doc: Document) -> bool:
+    """Whether releases say ``Released 2024-11-13`` under their heading, as Pallets' do."""
+    first = doc.releases[0]
+    for index in first.body:
+        text = doc.lines[index].strip()
+        if text:
+            return text.startswith("Released ")
+    return False

@@ -57,13 +57,15 @@ class Document:
         link, and a version label counts only when a release heading names that version or
         the URL compares or tags it: ``[1]: https://x/pull/53`` is a footnote.
         """
-        released = {s.heading.version for s in self.sections if s.heading.version is not None}
+        named = [s.heading for s in self.sections if s.heading.version is not None]
+        released = {normal_label(h.label) for h in named} | {str(h.version) for h in named}
         refs = []
         for raw in self.raw_refs:
             ref = read_link_ref(raw, self.tag_prefix)
             if (
                 ref.kind == "release"
-                and ref.version not in released
+                and normal_label(ref.label) not in released
+                and str(ref.version) not in released
                 and not _names_release(ref, self.tag_prefix)
             ):
                 ref = dataclasses.replace(ref, kind="other", version=None)

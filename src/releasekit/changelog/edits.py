@@ -322,8 +322,11 @@ def with_unreleased(doc: Document, *, remote_url: str | None = None) -> str:
     style = heading_style(doc, newest[0])
     link = unreleased_link(doc, tag_prefix=doc.tag_prefix, remote_url=remote_url)
     label = "Unreleased"
+    keeps_refs = any(ref.kind != "other" for ref in doc.refs)
     if style.bracketed and link is not None:
         label = f"[Unreleased]({link.url})" if style.inline else "[Unreleased]"
+    elif style.bracketed and not keeps_refs and not style.inline:
+        label = "[Unreleased]"  # a bracket label without links, as the releases have
     hashes = "" if style.underline else "#" * (doc.level or 2) + " "
     lines = style.lines(hashes + label)
     first = newest[0].heading.start

@@ -183,8 +183,12 @@ def _new_reference(
     match = REFERENCE.fullmatch(content)
     gap = match.group(2) if match is not None and match.group(2) else " "
     text = f"{content[: content.index('[')]}[{label}]:{gap}"
+    if model.url_line != model.index:  # the file wraps its references: URL on the next line
+        following = line_text(doc.lines[model.url_line])
+        indent = following[: len(following) - len(following.lstrip(" \t"))]
+        text = f"{content[: content.index('[')]}[{label}]:{doc.eol}{indent}"
     if not version_refs:
-        return model.index, False, text
+        return model.url_line, False, text
     versions = [ref.version for ref in version_refs if ref.version is not None]
     if len(versions) > 1:
         ascending = versions[0] < versions[-1]
@@ -192,8 +196,8 @@ def _new_reference(
         ascending = unreleased_ref is not None and unreleased_ref.index > model.index
     lower = [ref for ref in version_refs if ref.version is not None and ref.version < version]
     if ascending:
-        return (lower[-1].index, False, text) if lower else (version_refs[0].index, True, text)
-    return (lower[0].index, True, text) if lower else (version_refs[-1].index, False, text)
+        return (lower[-1].url_line, False, text) if lower else (version_refs[0].index, True, text)
+    return (lower[0].index, True, text) if lower else (version_refs[-1].url_line, False, text)
 
 
 @dataclass(frozen=True)

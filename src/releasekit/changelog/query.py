@@ -79,11 +79,19 @@ def notes(text: str, version: Version, *, tag_prefix: str = "v", fmt: str | None
     doc = parse(text, tag_prefix=tag_prefix, fmt=fmt)
     for section in doc.releases:
         if section.heading.version == version:
-            return body_text(doc.lines[section.body.start : section.body.stop])
+            return body_text(_without_status(doc.lines[section.body.start : section.body.stop]))
     known = ", ".join(str(section.heading.version) for section in doc.releases[:5])
     listing = f"; the latest are: {known}" if known else "; it has no release sections"
     msg = f"the changelog has no section for version {str(version)!r}{listing}"
     raise ChangelogError(msg)
+
+
+def _without_status(body: Sequence[str]) -> Sequence[str]:
+    """Pallets' ``Released 2024-11-13`` line is not part of the notes."""
+    first = next((at for at, line in enumerate(body) if line.strip()), None)
+    if first is not None and body[first].strip().startswith(("Released ", "Released on ")):
+        return body[first + 1 :]
+    return body
 
 
 def body_text(body: Sequence[str]) -> str:

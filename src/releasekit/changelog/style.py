@@ -85,29 +85,40 @@ def template(doc: Document, heading: Heading) -> tuple[str, str | None]:
     """The heading's line with its version, URL and date replaced by placeholders."""
     line = line_text(doc.lines[heading.index])
     after_label = heading.label_span[1] if heading.label_span is not None else 0
+    version_text = heading.label[_digit(heading.label) :]
     if (
         heading.date_span is not None
         and heading.date_style is not None
         and heading.date_span[0] >= after_label
     ):
-        # What follows the date is this release's own note (``[YANKED]``), not the style.
-        line = line[: heading.date_span[1] + len(heading.date_style.after)]
+        # What follows the date is this release's own note (``[YANKED]``), not the style,
+        # unless it names the version again (hatch's ``## {: #hatch-v1.13.0 }`` anchor).
+        cut = heading.date_span[1] + len(heading.date_style.after)
+        if version_text not in line[cut:]:
+            line = line[:cut]
     elif line.rstrip().upper().endswith(_YANKED):
         line = line.rstrip()[: -len(_YANKED)].rstrip()
     spans: list[tuple[tuple[int, int], str]] = []
     if heading.label_span is not None:
         start, end = heading.label_span
-        digit = next((i for i, c in enumerate(heading.label) if c.isdigit()), 0)
-        spans.append(((start + digit, end), VERSION))
+        spans.append(((start + _digit(heading.label), end), VERSION))
     if heading.url_span is not None:
         spans.append((heading.url_span, URL))
     form = None
     if heading.date_span is not None and heading.date_style is not None:
         spans.append((heading.date_span, DATE))
         form = heading.date_style.form
+    tail_from = max((end for (_, end), _ in spans), default=0)
+    tail = line[tail_from:]
+    if version_text and version_text in tail:
+        line = line[:tail_from] + tail.replace(version_text, VERSION)
     for (start, end), mark in sorted(spans, reverse=True):
         line = line[:start] + mark + line[end:]
     return line, form
+
+
+def _digit(label: str) -> int:
+    return next((i for i, c in enumerate(label) if c.isdigit()), 0)
 
 
 def newest_releases(doc: Document, count: int = WINDOW) -> list[Section]:
