@@ -14,8 +14,8 @@ import io
 from pathlib import Path
 
 import pytest
-from docutils.core import publish_doctree
-from docutils.utils import Reporter
+from docutils.core import publish_doctree  # type: ignore[import-untyped]
+from docutils.utils import Reporter  # type: ignore[import-untyped]
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
