@@ -1,7 +1,13 @@
 """Time the changelog engine: promote, check and notes on big files; draft on long histories.
 
 Usage: .venv/bin/python benchmarks/bench_changelog.py [--sizes 1,2.5,5,10] \
-    [--commits 1000,10000,100000] [--runs 7] [--write]
+    [--lines 16000] [--old ffeafe2] [--commits 1000,10000,100000] [--runs 7] [--write]
+
+promote is also timed, in the same run and on the same text, with the engine as it was
+before issue 11 (`--old`, a commit of this repository: its `src/releasekit/changelog.py` is
+extracted with `git show` into benchmarks/.work/ and imported under another name; nothing
+of it is committed). The new promote reads only the top of the file and the link block, so
+its cost must stay flat while the old one grows with the file.
 
 Changelogs are generated in memory (Keep a Changelog sections with compare links, a code
 block every 50 sections); promote must grow linearly with the file's size. Repositories are
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import functools
+import importlib.util
 import os
 import resource
 import statistics
@@ -25,6 +32,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from packaging.version import Version
 
@@ -61,6 +69,62 @@ def make_changelog(size: int) -> tuple[str, Version]:
     refs[1:] = reversed(refs[1:])
     refs[0] = refs[0].format(latest=latest)
     return head + "".join(sections) + "\n".join(refs) + "\n", Version(_version(1))
+
+
+def make_changelog_lines(lines: int) -> str:
+    """A changelog of at least `lines` lines, in the same shape as `make_changelog`."""
+    size = lines * 30
+    while True:
+        text, _ = make_changelog(size)
+        if text.count("\n") >= lines:
+            return text
+        size = int(size * 1.2)
+
+
+def old_engine(revision: str) -> ModuleType:
+    """The changelog module of `revision`, imported as `old_changelog`."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:src/releasekit/changelog.py"],
+        cwd=HERE.parent,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    path = WORK / "old_changelog.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("old_changelog", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["old_changelog"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def bench_promote(
+    texts: list[tuple[str, str]], old: ModuleType, revision: str, runs: int
+) -> list[str]:
+    rows = [
+        f"| file | lines | promote, old engine ({revision}) | promote, new | old / new "
+        "| new CPU per MB |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    date = datetime.date(2024, 2, 3)
+    version = Version("999.0.0")
+    for label, text in texts:
+        before = measure(functools.partial(old.promote, text, version, date=date), runs)
+        after = measure(functools.partial(changelog.promote, text, version, date=date), runs)
+        assert (
+            old.promote(text, version, date=date).text
+            == changelog.promote(text, version, date=date).text
+        ), "the engines disagree"
+        size = len(text.encode()) / 1_000_000
+        rows.append(
+            f"| {label} | {text.count(chr(10)):,} | {_fmt(before)} | {_fmt(after)} "
+            f"| {before[0] / after[0]:.0f}x | {after[1] / size * 1000:.1f} ms |"
+        )
+        print(rows[-1], flush=True)
+    return rows
 
 
 def _version(number: int) -> str:
@@ -206,6 +270,8 @@ def write_results(text: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,2.5,5,10", help="changelog sizes in MB")
+    parser.add_argument("--lines", default="16000", help="line counts of extra promote files")
+    parser.add_argument("--old", default="ffeafe2", help="the commit of the old engine")
     parser.add_argument("--commits", default="1000,10000,100000", help="history lengths")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
@@ -213,6 +279,12 @@ def main() -> None:
     sizes = [float(size) for size in args.sizes.split(",")]
     commit_counts = [int(count) for count in args.commits.split(",")]
     WORK.mkdir(exist_ok=True)
+    texts = [
+        (f"{lines:,} lines", make_changelog_lines(lines))
+        for lines in (int(value) for value in args.lines.split(",") if value)
+    ]
+    texts += [(f"{size:g} MB", make_changelog(int(size * 1_000_000))[0]) for size in sizes]
+    compared = bench_promote(texts, old_engine(args.old), args.old, args.runs)
     files = bench_files(sizes, args.runs)
     history = bench_draft(commit_counts, args.runs)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
@@ -226,9 +298,15 @@ def main() -> None:
             "(other sessions were running), so wall times are upper bounds; CPU times are "
             "this process plus the git processes it started.",
             "",
-            "promote, check and notes on generated Keep a Changelog files (sections with "
-            "compare links, a fenced code block every 50 sections). The last column should "
-            "stay flat: cost is linear in the file's size.",
+            "promote against the engine before issue 11, same run, same text (and the same "
+            "output, asserted): the new promote reads the top of the file and the references "
+            "of the newest releases only, so its time stays flat as the file grows.",
+            "",
+            *compared,
+            "",
+            "parse, promote, check and notes on generated Keep a Changelog files (sections "
+            "with compare links, a fenced code block every 50 sections). parse, check and notes "
+            "read the whole file and stay linear in its size; promote does not.",
             "",
             *files,
             "",

@@ -327,3 +327,44 @@ def test_adversarial_lines_are_read_in_linear_time(line: str) -> None:
     changelog.parse(text).render()
     with contextlib.suppress(ChangelogError):
         changelog.promote(text, Version("1.1.0"), date=DATE)
+
+
+def _long(name: str, copies: int) -> str:
+    """The fixture with its oldest release repeated as many older ones (renumbered)."""
+    text = read(CORPUS_DIR / name)
+    _, prefix = CORPUS[name]
+    doc = changelog.parse(text, tag_prefix=prefix, fmt=changelog.format_of(name))
+    last = doc.releases[-1]
+    block = "".join(doc.lines[last.heading.start : last.end]).rstrip("\n") + "\n\n"
+    version = str(last.heading.version)
+    old = "".join(block.replace(version, f"0.0.{number}") for number in range(copies, 0, -1))
+    lines = list(doc.lines)
+    lines.insert(last.end, old)
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_the_partial_read_gives_what_the_full_read_gives(name: str) -> None:
+    from releasekit.changelog import partial
+
+    text = _long(name, 300)
+    _, prefix = CORPUS[name]
+    fmt = changelog.format_of(name)
+    full = changelog.parse(text, tag_prefix=prefix, fmt=fmt)
+    part = partial.parse_for_edit(text, tag_prefix=prefix, fmt=fmt, chunk=256)
+    assert part.render() == text
+    assert part.hidden is not None  # the middle was not read
+    assert [s.heading.title for s in part.sections[:4]] == [
+        s.heading.title for s in full.sections[:4]
+    ]
+    assert [(r.label, r.url, r.kind) for r in part.refs] == [
+        (r.label, r.url, r.kind) for r in full.refs
+    ]
+    result = promote(name, text)
+    assert result.text.startswith(read(EXPECTED / name)[: len(read(EXPECTED / name)) // 3])
+
+
+def test_a_section_for_the_version_deep_in_the_file_is_still_refused() -> None:
+    text = _long("structlog.md", 2000).replace("## [0.0.1234]", "## [24.3.0]")
+    with pytest.raises(ChangelogError, match=r"already has a section for '24.3.0' \(line \d+"):
+        promote("structlog.md", text)

@@ -39,6 +39,8 @@ class Document:
     raw_headings: tuple[RawHeading, ...] = field(default=(), repr=False)
     raw_refs: tuple[RawRef, ...] = field(default=(), repr=False)
     fmt: str = "markdown"  # "markdown", "rst", or "setext" (Markdown with underlined titles)
+    # promote's partial read: (index of the one line that holds the unread middle, its text)
+    hidden: tuple[int, str] | None = None
 
     @cached_property
     def headings(self) -> tuple[Heading, ...]:

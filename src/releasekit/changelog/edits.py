@@ -19,6 +19,7 @@ from releasekit.changelog.model import (
     Section,
     line_text,
 )
+from releasekit.changelog.partial import parse_for_edit, refuse_buried_section
 from releasekit.changelog.query import body_text, entry_lines, only_unreleased
 from releasekit.changelog.style import WINDOW, heading_style, newest_releases
 from releasekit.errors import ChangelogError, UsageError
@@ -41,8 +42,9 @@ def promote(
     Only the Unreleased heading region, the new heading and the link references change;
     every other line keeps its exact bytes. Refusals raise ChangelogError and change nothing.
     """
-    doc = parse(text, tag_prefix=tag_prefix, fmt=fmt)
+    doc = parse_for_edit(text, tag_prefix=tag_prefix, fmt=fmt)
     unreleased = only_unreleased(doc)
+    refuse_buried_section(doc, version)
     for section in doc.releases:
         if section.heading.version == version:
             msg = (

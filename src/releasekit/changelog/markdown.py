@@ -26,7 +26,7 @@ def parse(text: str, *, tag_prefix: str = "v", fmt: str | None = None) -> Docume
     and as underlined (setext) Markdown titles when no ``#`` heading names a release.
     """
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    lines = _split_lines(text[len(bom) :])
+    lines = split_lines(text[len(bom) :])
     crlf = text.count("\r\n")
     eol = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
     if fmt == "rst":
@@ -73,7 +73,7 @@ def parse(text: str, *, tag_prefix: str = "v", fmt: str | None = None) -> Docume
     )
 
 
-def _split_lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     # Only "\n" ends a line (str.splitlines would also split on \x0c, \u2028 and others).
     parts = text.split("\n")
     lines = [part + "\n" for part in parts[:-1]]
@@ -109,7 +109,7 @@ def _scan(
             if heading is not None:
                 headings.append((index, *heading))
         elif first == "[":
-            ref = _any_reference(lines, index)
+            ref = raw_reference(lines, index)
             if ref is not None:
                 refs.append(ref)
         elif first in ("`", "~"):
@@ -193,7 +193,8 @@ def _reference(content: str) -> tuple[str, str, tuple[int, int]] | None:
     return label, url, span
 
 
-def _any_reference(lines: list[str], index: int) -> RawRef | None:
+def raw_reference(lines: list[str], index: int) -> RawRef | None:
+    """The link reference starting on line `index` (its URL may be on the next), or None."""
     ref = _reference(line_text(lines[index]))
     if ref is not None:
         return (index, *ref, index)
