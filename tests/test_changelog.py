@@ -621,9 +621,10 @@ def test_check_reports_each_problem_with_its_line() -> None:
             Finding(3, "warning", "the Unreleased section should come before the releases"),
         ),
         (
-            "## Unreleased\n\n## 1.0 - May 1, 2024\n",
+            # A date in words where the newest release uses ISO (a house in words is left be).
+            "## Unreleased\n\n## 1.1 - 2024-06-01\n\n## 1.0 - May 1, 2024\n",
             Finding(
-                3, "warning", "the date is not ISO 8601 (YYYY-MM-DD), which Keep a Changelog uses"
+                5, "warning", "the date is not ISO 8601 (YYYY-MM-DD), which Keep a Changelog uses"
             ),
         ),
         (

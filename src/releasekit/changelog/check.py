@@ -58,11 +58,18 @@ def check(text: str, *, tag_prefix: str = "v", fmt: str | None = None) -> list[F
             "warning",
             "the Unreleased section should come before the releases",
         )
+    # A house that writes its dates in words is not told so on every heading: only a date
+    # in another form than the newest release's is.
+    newest = next((s.heading.date_style for s in releases if s.heading.date_style), None)
+    house_form = newest.form if newest is not None else "{iso}"
     for section in doc.sections:
         heading = section.heading
         if heading.problem is not None:
             report(heading.line, "error", heading.problem)
-        elif heading.date_style is not None and heading.date_style.form != "{iso}":
+        elif heading.date_style is not None and heading.date_style.form not in (
+            "{iso}",
+            house_form,
+        ):
             report(
                 heading.line,
                 "warning",

@@ -182,7 +182,7 @@ def read_heading(raw: tuple[int, int, str, int], level: int | None, tag_prefix: 
     date, date_style, problem, date_span = None, None, None, None
     if kind == "release":
         date, date_style, problem, date_span = _heading_date(title)
-    elif heading_level == level and title.looks_like_release and not title.unreleased:
+    elif heading_level == level and title.looks_like_release and not (title.unreleased or planned):
         problem = f"{title.label!r} is not a valid PEP 440 version"
     span = None
     if title.url_span is not None:
