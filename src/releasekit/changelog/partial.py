@@ -22,7 +22,7 @@ from releasekit.changelog.model import RawRef
 from releasekit.changelog.style import WINDOW
 from releasekit.errors import ChangelogError
 
-CHUNK: Final = 1 << 16  # the first read: 64 KiB, then four times more each time
+CHUNK: Final = 1 << 13  # the first read: 8 KiB, then four times more each time
 NEEDED: Final = WINDOW + 2  # release headings below Unreleased: the style's five, complete
 _MARGIN: Final = 3  # lines read around the references found in the link block
 
@@ -109,25 +109,55 @@ def _join(text: str, head: Document, middle_start: int, tag_prefix: str) -> Docu
 
 def _link_window(text: str, head: Document, limit: int) -> tuple[int, int] | None:
     """The lines of the link block promote reads: the references of Unreleased and of the
-    newest releases, found by searching for their labels, with a few lines around them."""
-    labels = [s.heading.label for s in head.sections if s.kind != "other" and s.heading.label]
-    labels += ["Unreleased", "unreleased", "UNRELEASED"]
-    found: list[int] = []
-    for label in labels:
-        for shape in (f"\n[{label}]:", f"\n [{label}]:"):
-            at = text.rfind(shape, limit)
-            if at >= 0:
-                found.append(at + 1)
-    if not found:
+    newest releases, and a few lines around them.
+
+    The reference of Unreleased or of the newest release is searched for (C-speed
+    ``str.find``) in growing pieces of the file's end, each piece once; the others sit next
+    to it in either order, so they are looked for only around it.
+    """
+    named = [s.heading.label for s in head.sections if s.kind != "other" and s.heading.label]
+    first_labels = {*named[:2], "Unreleased", "unreleased"}
+    labels = {*named[: NEEDED + 1], *first_labels, "UNRELEASED"}
+    anchor = -1
+    end = len(text)
+    size = CHUNK
+    while anchor < 0 and end > limit:
+        start = max(limit, len(text) - size)
+        piece = text[start : min(len(text), end + 64)]  # a little overlap: no label cut
+        hits = [at for label in first_labels if (at := _reference_at(piece, label)) >= 0]
+        anchor = start + min(hits) if hits else -1
+        end = start
+        size *= 4
+    if anchor < 0:
         return None
-    start = min(found)
-    end = max(found)
+    around = max(limit, anchor - CHUNK)
+    piece = text[around : anchor + CHUNK]
+    found = [around + at for label in labels if (at := _reference_at(piece, label)) >= 0]
+    first, last = min(found), max(found)
     for _ in range(_MARGIN):  # a few lines more on each side: the file's order and gaps
-        start = max(text.rfind("\n", limit, max(start - 1, limit)) + 1, limit)
+        first = max(text.rfind("\n", limit, max(first - 1, limit)) + 1, limit)
     for _ in range(_MARGIN + 2):
-        following = text.find("\n", end)
-        end = len(text) if following < 0 else following + 1
-    return start, end
+        following = text.find("\n", last)
+        last = len(text) if following < 0 else following + 1
+    return first, last
+
+
+def _reference_at(region: str, label: str) -> int:
+    """Where the line of the reference ``[label]:`` starts in `region`, or -1.
+
+    The search is for ``label]:`` (rare letters first: ``\n[`` starts every reference line
+    and would slow the search down), then the match is checked to start a line.
+    """
+    needle = f"{label}]:"
+    at = region.find(needle)
+    while at >= 0:
+        bracket = at - 1
+        if region[bracket : bracket + 1] == "[":
+            line = region.rfind("\n", 0, bracket) + 1
+            if not region[line:bracket].strip(" "):
+                return line
+        at = region.find(needle, at + 1)
+    return -1
 
 
 def refuse_buried_section(doc: Document, version: Version) -> None:

@@ -35,10 +35,15 @@ def only_unreleased(doc: Document) -> Section:
         )
         raise ChangelogError(msg)
     first = doc.releases[0].heading
+    label = "[Unreleased]" if first.bracketed else "Unreleased"
+    heading = (
+        f"a '{'#' * first.level} {label}' heading"
+        if doc.fmt == "markdown"
+        else ("an 'Unreleased' title (underlined as the releases are)")
+    )
     msg = (
-        f"the changelog has no Unreleased section; add a '{'#' * first.level} [Unreleased]' "
-        f"heading above line {first.line} with the changes under it, or run "
-        "'releasekit changelog add TEXT', which creates it"
+        f"the changelog has no Unreleased section; add {heading} above line {first.line} "
+        "with the changes under it, or run 'releasekit changelog add TEXT', which creates it"
     )
     raise ChangelogError(msg)
 
