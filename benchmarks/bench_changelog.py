@@ -105,7 +105,7 @@ def bench_promote(
     texts: list[tuple[str, str]], old: ModuleType, revision: str, runs: int
 ) -> list[str]:
     rows = [
-        f"| file | lines | promote, old engine ({revision}) | promote, new | old / new "
+        f"| file | lines | promote, old engine ({revision}) | promote, new | old / new (CPU) "
         "| new CPU per MB |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
@@ -121,7 +121,7 @@ def bench_promote(
         size = len(text.encode()) / 1_000_000
         rows.append(
             f"| {label} | {text.count(chr(10)):,} | {_fmt(before)} | {_fmt(after)} "
-            f"| {before[0] / after[0]:.0f}x | {after[1] / size * 1000:.1f} ms |"
+            f"| {before[1] / max(after[1], 1e-6):.0f}x | {after[1] / size * 1000:.1f} ms |"
         )
         print(rows[-1], flush=True)
     return rows
