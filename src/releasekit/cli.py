@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 from invoke.exceptions import Exit, ParseError
 from invoke.program import Program
 
-from releasekit import __version__
+from releasekit import __version__, redaction
 from releasekit.errors import UsageError
-from releasekit.tasks import ns
+from releasekit.tasks import BROKEN_PIPE_EXIT, ns, reader_gone
 
 
 class ReleasekitProgram(Program):
@@ -34,5 +36,10 @@ program = ReleasekitProgram(
 
 
 def main() -> None:
-    """Run the releasekit command line."""
-    program.run()
+    """Run the releasekit command line; every line it prints passes the secret scrubber."""
+    redaction.install()
+    try:
+        program.run()
+    except BrokenPipeError:  # `releasekit --help | head`: no traceback, the shell's status
+        reader_gone()
+        sys.exit(BROKEN_PIPE_EXIT)

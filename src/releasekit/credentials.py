@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from releasekit import oidc
+from releasekit import oidc, redaction
 from releasekit.errors import CredentialError
+from releasekit.redaction import public_url
 
 TOKEN_USER = "__token__"  # noqa: S105 - the fixed username of API tokens
-PYPI_TOKEN_PREFIX = "pypi-"  # noqa: S105 - public prefix
+PYPI_TOKEN_PREFIX = redaction.PYPI_TOKEN_PREFIX
 RepositoryName = Literal["pypi", "testpypi", "local", "url"]
 
 _REPO_TOKEN_VARS: dict[str, str] = {"pypi": "PYPI_TOKEN", "testpypi": "TESTPYPI_TOKEN"}
@@ -34,6 +35,10 @@ class Credential:
     username: str
     password: str = field(repr=False)
     source: str
+
+    def __post_init__(self) -> None:
+        # Every credential in play is known to the scrubber from the moment it exists.
+        redaction.register(self.password, username=self.username)
 
     def describe(self) -> str:
         """Where the credential came from, with the secret masked."""
@@ -57,14 +62,6 @@ def mask(secret: str) -> str:
         return "<empty>"
     prefix = PYPI_TOKEN_PREFIX if secret.startswith(PYPI_TOKEN_PREFIX) else ""
     return f"{prefix}*** ({len(secret)} chars)"
-
-
-def scrub(text: str, *secrets: str) -> str:
-    """Return `text` with every occurrence of each (non-trivial) secret replaced by `***`."""
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
 
 
 def token_warning(credential: Credential, repository: RepositoryName) -> str | None:
@@ -141,7 +138,8 @@ def resolve(
         ["TWINE_USERNAME/TWINE_PASSWORD", *_token_vars(repository), "UV_PUBLISH_TOKEN"]
     )
     msg = (
-        f"no credential for {upload_url!r}: set {names}, add a [{_section_hint(repository)}] "
+        f"no credential for {public_url(upload_url)!r}: set {names}, add a "
+        f"[{_section_hint(repository)}] "
         f"section to ~/.pypirc, store one in the keyring, or publish from GitHub Actions "
         f"with Trusted Publishing"
     )
@@ -205,15 +203,20 @@ def _keyring(
         repository, upload_url, environ
     )
     username = username or TOKEN_USER
-    try:
-        import keyring  # noqa: PLC0415 - slow import, needed only here
+    # A backend may log or warn with the secret before returning it: hold output back
+    # until the secret is known to the scrubber.
+    with redaction.held():
+        try:
+            import keyring  # noqa: PLC0415 - slow import, needed only here
 
-        password = keyring.get_password(upload_url, username)
-    except Exception:  # any keyring backend failure means "no credential here"
-        return None
+            password = keyring.get_password(upload_url, username)
+        except Exception:  # any keyring backend failure means "no credential here"
+            return None
+        if password:
+            redaction.register(password, username=username)
     if not password:
         return None
-    return Credential(username, password, f"keyring ({upload_url})")
+    return Credential(username, password, f"keyring ({public_url(upload_url)})")
 
 
 def _pypirc_username(

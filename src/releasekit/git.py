@@ -9,31 +9,22 @@ reaches the user.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from git import Repo
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from releasekit.errors import GitError
+from releasekit.redaction import public_url, register_url, scrub
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+__all__ = ["Git", "RemoteRefs", "public_url", "redact"]
 
 
 def redact(text: str) -> str:
-    """Hide the user and password of every URL in `text` (`https://***@host/...`)."""
-    return _USERINFO.sub(r"\g<scheme>***@", text)
-
-
-def public_url(url: str) -> str:
-    """Return `url` without user information, for links in a changelog."""
-    parts = urlsplit(url)
-    if not parts.scheme or "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    """Hide every registered secret and the user and password of every URL in `text`."""
+    return scrub(text)
 
 
 @dataclass(frozen=True)
@@ -166,7 +157,11 @@ class Git:
     def remote_url(self, remote: str) -> str | None:
         """The fetch URL of `remote`, or None when no such remote is configured."""
         out = self.try_run("config", "--get", f"remote.{remote}.url")
-        return out.strip() if out else None
+        if not out:
+            return None
+        url = out.strip()
+        register_url(url)  # a token in the remote's URL is hidden from every message
+        return url
 
     def remote_refs(self, remote: str) -> RemoteRefs:
         """The remote's default branch, heads and tags, from one `ls-remote --symref`."""

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.errors import PublishError
+from releasekit.timeouts import VARIABLES, limits
 
 USERNAME = "releasekit"
 INSTALL_HINT = "python -m pip install 'pypiserver[passlib]'"
-_START_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -101,18 +101,22 @@ def local_index(
         htpasswd = home / "htpasswd"
         write_htpasswd(htpasswd, username, password)
         log = home / "server.log"
+        wait = limits().index_start
         for _attempt in range(3):  # another process may take the port between probe and bind
             port = free_port()
             url = f"http://127.0.0.1:{port}/"
             process = _start(port, htpasswd, store, log)
             try:
-                if _wait_ready(process, url):
+                if _wait_ready(process, url, wait):
                     yield LocalIndex(url=url, packages=store, username=username, password=password)
                     return
             finally:
                 _stop(process)
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
-        msg = f"the local index (pypiserver) did not start: {' '.join(tail) or 'no output'}"
+        msg = (
+            f"the local index (pypiserver) did not start within {wait:g}s "
+            f"({VARIABLES['index_start']}): {' '.join(tail) or 'no output'}"
+        )
         raise PublishError(msg)
 
 
@@ -142,8 +146,8 @@ def _start(port: int, htpasswd: Path, store: Path, log: Path) -> subprocess.Pope
         return subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
 
 
-def _wait_ready(process: subprocess.Popen[bytes], url: str) -> bool:
-    deadline = time.monotonic() + _START_TIMEOUT
+def _wait_ready(process: subprocess.Popen[bytes], url: str, wait: float) -> bool:
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False

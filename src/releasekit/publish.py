@@ -15,18 +15,20 @@ import hashlib
 import html.parser
 import io
 import json
+import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
@@ -37,12 +39,15 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from requests.adapters import HTTPAdapter
 
 from releasekit import oidc
 from releasekit.config import find_root
-from releasekit.credentials import Credential, RepositoryName, scrub, token_warning
+from releasekit.credentials import Credential, RepositoryName, token_warning
 from releasekit.errors import ConfigError, PublishError, TagError
 from releasekit.files import sha256_of
+from releasekit.redaction import clip, public_url, scrub
+from releasekit.timeouts import VARIABLES, Limits, limits
 
 Say = Callable[[str], None]
 Action = Literal["upload", "skip"]
@@ -52,7 +57,7 @@ PYPI_INDEX = "https://pypi.org/simple/"
 TESTPYPI_UPLOAD = "https://test.pypi.org/legacy/"
 TESTPYPI_INDEX = "https://test.pypi.org/simple/"
 _SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
-_TIMEOUT = 30.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -219,7 +224,7 @@ def index_files(session: requests.Session, target: Target, project: str) -> dict
         return {}
     if response.status_code != 200:
         msg = (
-            f"the index at {_public(target.index_url)!r} answered HTTP {response.status_code} "
+            f"the index at {public_url(target.index_url)!r} answered HTTP {response.status_code} "
             f"for {project!r}; check --index-url"
         )
         raise PublishError(msg)
@@ -231,22 +236,29 @@ def index_files(session: requests.Session, target: Target, project: str) -> dict
 
 def file_urls(session: requests.Session, target: Target, project: str) -> dict[str, str]:
     """File name → download URL of `project`'s files on the index."""
-    response = _get(session, target.project_url(project))
+    url = target.project_url(project)
+    response = _get(session, url)
     if response.status_code != 200:
         return {}
     if "json" in response.headers.get("Content-Type", ""):
-        data = json.loads(response.text)
-        return {f["filename"]: urljoin(response.url, f["url"]) for f in data.get("files", [])}
+        try:
+            data = json.loads(response.text)
+            return {f["filename"]: urljoin(response.url, f["url"]) for f in data.get("files", [])}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            msg = f"the index page {public_url(url)!r} is not valid PEP 691 JSON"
+            raise PublishError(msg) from None
     parser = _Links()
     parser.feed(response.text)
     return {name: urljoin(response.url, urldefrag(href)[0]) for name, href in parser.links}
 
 
 def _get(session: requests.Session, url: str) -> requests.Response:
+    return within_deadline(url, "its index page", lambda: _get_page(session, url))
+
+
+def _get_page(session: requests.Session, url: str) -> requests.Response:
     try:
-        response = session.get(
-            url, headers={"Accept": _SIMPLE_ACCEPT}, timeout=_TIMEOUT, allow_redirects=False
-        )
+        response = session.get(url, headers={"Accept": _SIMPLE_ACCEPT}, allow_redirects=False)
         hops = 0
         while response.is_redirect and hops < 3:
             location = urljoin(url, response.headers["Location"])
@@ -255,15 +267,46 @@ def _get(session: requests.Session, url: str) -> requests.Response:
                 response.status_code = 404
                 return response
             response = session.get(
-                location,
-                headers={"Accept": _SIMPLE_ACCEPT},
-                timeout=_TIMEOUT,
-                allow_redirects=False,
+                location, headers={"Accept": _SIMPLE_ACCEPT}, allow_redirects=False
             )
             hops += 1
+        _ = response.content  # the whole body, inside the deadline
     except requests.RequestException as exc:
         raise PublishError(_unreachable(url, exc)) from None
     return response
+
+
+def within_deadline(url: str, what: str, call: Callable[[], T]) -> T:
+    """Run `call` (an index read) and give up after the total index deadline.
+
+    requests' timeouts are per read: a server that trickles a byte at a time never trips
+    them. The read runs in a daemon thread; when the deadline passes, the user gets one
+    line and the thread is left to die with the process.
+    """
+    deadline = limits().index_deadline
+    box: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            box.append((True, call()))
+        except BaseException as exc:
+            box.append((False, exc))
+
+    thread = threading.Thread(target=run, name="releasekit-index-read", daemon=True)
+    thread.start()
+    thread.join(deadline)
+    if not box:
+        host = urlsplit(url).netloc.rpartition("@")[2]
+        msg = (
+            f"the index {host!r} did not finish sending {what} within {deadline:g}s "
+            f"({VARIABLES['index_deadline']}); check the URL and your connection, or "
+            f"raise the limit"
+        )
+        raise PublishError(msg)
+    ok, value = box[0]
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 def _files_from_json(text: str, url: str) -> dict[str, str | None]:
@@ -271,7 +314,7 @@ def _files_from_json(text: str, url: str) -> dict[str, str | None]:
         data = json.loads(text)
         return {f["filename"]: (f.get("hashes") or {}).get("sha256") for f in data.get("files", [])}
     except (ValueError, KeyError, TypeError, AttributeError):
-        msg = f"the index page {_public(url)!r} is not valid PEP 691 JSON"
+        msg = f"the index page {public_url(url)!r} is not valid PEP 691 JSON"
         raise PublishError(msg) from None
 
 
@@ -311,11 +354,15 @@ def _files_from_html(text: str, url: str) -> dict[str, str | None]:
 
 def download_sha256(session: requests.Session, url: str) -> str:
     """Download a file from the index and return the sha256 of the bytes received."""
+    return within_deadline(url, "a file back", lambda: _download_sha256(session, url))
+
+
+def _download_sha256(session: requests.Session, url: str) -> str:
     digest = hashlib.sha256()
     try:
-        with session.get(url, stream=True, timeout=_TIMEOUT) as response:
+        with session.get(url, stream=True) as response:
             if response.status_code != 200:
-                msg = f"downloading {_public(url)!r} back answered HTTP {response.status_code}"
+                msg = f"downloading {public_url(url)!r} back answered HTTP {response.status_code}"
                 raise PublishError(msg)
             for block in response.iter_content(1 << 16):
                 digest.update(block)
@@ -363,14 +410,23 @@ def upload_all(
     say: Say,
     retry: Retry,
     verbose: bool = False,
+    on_index: Callable[[str], str | None] | None = None,
 ) -> list[DistFile]:
-    """Upload every `upload` step with twine, one file at a time; return what was uploaded."""
+    """Upload every `upload` step with twine, one file at a time; return what was uploaded.
+
+    `on_index(name)` reads the sha256 the index now has for a file (None: not there); it
+    tells an upload stored by an earlier, unacknowledged attempt from a real conflict.
+    """
     from twine.package import PackageFile  # noqa: PLC0415 - slow import, only when uploading
     from twine.repository import Repository  # noqa: PLC0415
 
     repository = Repository(
         target.upload_url, credential.username, credential.password, disable_progress_bar=True
     )
+    bound_session(repository.session, limits())  # twine posts without any timeout
+    if not verbose:
+        # twine logs each 5xx it sees; our own retry lines already say it, once.
+        logging.getLogger("twine").setLevel(logging.ERROR)
     uploaded: list[DistFile] = []
     try:
         for step in steps:
@@ -387,6 +443,7 @@ def upload_all(
                 say=say,
                 retry=retry,
                 verbose=verbose,
+                on_index=on_index,
             )
             uploaded.append(step.file)
     finally:
@@ -418,6 +475,7 @@ def _upload_one(
     say: Say,
     retry: Retry,
     verbose: bool,
+    on_index: Callable[[str], str | None] | None = None,
 ) -> None:
     last = ""
     for attempt in range(1, retry.attempts + 1):
@@ -433,14 +491,27 @@ def _upload_one(
             if response.is_redirect:
                 msg = (
                     f"the index redirected the upload of {file.name!r}; check the repository "
-                    f"URL {_public(target.upload_url)!r} (for PyPI use --repository pypi)"
+                    f"URL {public_url(target.upload_url)!r} (for PyPI use --repository pypi)"
                 )
                 raise PublishError(msg)
             if 200 <= status < 300:
                 return
             if status < 500:
+                # An earlier attempt may have been stored but never acknowledged.
+                if (
+                    _already_there(status, response)
+                    and on_index is not None
+                    and on_index(file.name) == file.sha256
+                ):
+                    say(
+                        f"  {file.name} is already on the index with the identical sha256 "
+                        f"(an earlier attempt stored it); carrying on"
+                    )
+                    return
                 raise PublishError(explain_refusal(status, response, file, target, credential))
-            last = f"the index answered HTTP {status} {_reason(response, credential)}".rstrip()
+            last = (
+                f"the index answered HTTP {status} (a server error) {_reason(response, credential)}"
+            ).rstrip()
         if attempt < retry.attempts:
             delay = retry.delay(attempt)
             say(f"  {last}; retrying in {delay:g}s ({attempt}/{retry.attempts - 1})")
@@ -453,10 +524,11 @@ def _upload_one(
 
 
 def _reason(response: requests.Response, credential: Credential) -> str:
-    text = _plain(response.text)[:300]
-    reason = response.reason or ""
+    # Scrubbed whole, then cut: a secret across the cut must not leave its head behind.
+    text = _plain(scrub(response.text))
+    reason = scrub(response.reason or "")
     both = f"{reason}: {text}" if text and text not in reason else reason
-    return scrub(both, credential.password)
+    return clip(both, 300)
 
 
 def _plain(text: str) -> str:
@@ -467,7 +539,7 @@ def explain_refusal(
     status: int, response: requests.Response, file: DistFile, target: Target, credential: Credential
 ) -> str:
     """One message saying what a user must do about a 4xx answer to an upload."""
-    said = scrub(f"{response.reason or ''} {_plain(response.text)}", credential.password)
+    said = scrub(f"{response.reason or ''} {_plain(response.text)}")
     lowered = said.lower()
     source = credential.source
     token_page = _token_page(target)
@@ -488,14 +560,20 @@ def explain_refusal(
             f"or expired; make a new API token at {token_page} with scope "
             f"'Project: {file.project}' (or 'Entire account' for a first upload)"
         )
-    if status == 409 or (status == 400 and ("already exist" in lowered or "exists" in lowered)):
+    if _already_there(status, response):
         return (
             f"{file.name!r} already exists on the index (HTTP {status}); files can never be "
             f"replaced — if it was deleted or differs, bump the version and build again"
         )
     if status == 400:
-        return f"the index rejected {file.name!r} (HTTP 400): {said.strip()[:300]}"
-    return f"the index refused {file.name!r} (HTTP {status}): {said.strip()[:300]}"
+        return f"the index rejected {file.name!r} (HTTP 400): {clip(said.strip(), 300)}"
+    return f"the index refused {file.name!r} (HTTP {status}): {clip(said.strip(), 300)}"
+
+
+def _already_there(status: int, response: requests.Response) -> bool:
+    """Whether a 4xx answer says the file is already on the index."""
+    said = f"{response.reason or ''} {response.text}".lower()
+    return status == 409 or (status == 400 and ("already exist" in said or "exists" in said))
 
 
 def _token_page(target: Target) -> str:
@@ -508,18 +586,60 @@ def _token_page(target: Target) -> str:
 
 def _unreachable(url: str, exc: requests.RequestException) -> str:
     host = urlsplit(url).netloc.rpartition("@")[2]
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "is unreachable"
+    if isinstance(exc, requests.exceptions.RetryError):
+        # urllib3 retried answers like 500 or 503 until it gave up: a server error.
+        status = re.search(r"too many (\d{3}) error", str(exc))
+        code = f"HTTP {status.group(1)}" if status else "HTTP 5xx"
+        return (
+            f"the index {host!r} answered {code} (a server error) to every try; "
+            f"the index is having trouble, try again later"
+        )
+    if isinstance(exc, requests.ConnectTimeout):
+        seconds, name = limits().connect, VARIABLES["connect"]
+        return (
+            f"the index {host!r} did not accept a connection within {seconds:g}s ({name}); "
+            f"check the URL and your connection"
+        )
+    if isinstance(exc, requests.Timeout):
+        seconds, name = limits().read, VARIABLES["read"]
+        return (
+            f"the index {host!r} stopped answering for {seconds:g}s ({name}); "
+            f"check the URL and your connection, or raise the limit"
+        )
     return (
-        f"the network or index {host!r} {kind} ({type(exc).__name__}); "
+        f"the network or index {host!r} is unreachable ({type(exc).__name__}); "
         f"check the URL and your connection"
     )
 
 
-def _public(url: str) -> str:
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
+class _BoundedAdapter(HTTPAdapter):
+    """requests' adapter, with a connect and a read timeout for calls that give none."""
+
+    def __init__(self, timeout: tuple[float, float], max_retries: Any) -> None:  # noqa: ANN401
+        super().__init__(max_retries=max_retries)
+        self.timeout = timeout
+
+    def send(  # noqa: PLR0917 - requests' signature
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send `request`, with the default timeouts when it has none."""
+        chosen = self.timeout if timeout is None else timeout
+        return super().send(request, stream, chosen, verify, cert, proxies)
+
+
+def bound_session(session: requests.Session, bounds: Limits) -> requests.Session:
+    """Give every request of `session` the connect and read timeouts (keeping its retries)."""
+    for scheme in ("http://", "https://"):
+        current = session.get_adapter(scheme)
+        retries = getattr(current, "max_retries", 0)
+        session.mount(scheme, _BoundedAdapter((bounds.connect, bounds.read), retries))
+    return session
 
 
 # ---------------------------------------------------------------------- verification
@@ -555,7 +675,7 @@ def install_back(target: Target, files: Sequence[DistFile], *, say: Say) -> None
         requirement = f"{project}=={version}"
         extra = [PYPI_INDEX] if target.repository == "testpypi" else []
         install(python, requirement, index_url=target.index_url, extra_index_urls=extra)
-        say(f"installed {requirement} from {_public(target.index_url)} into a fresh venv")
+        say(f"installed {requirement} from {public_url(target.index_url)} into a fresh venv")
         for module in modules:
             run_checked([str(python), "-c", f"import {module}"], f"importing {module!r}")
             say(f"imported {module}")
@@ -647,14 +767,14 @@ def publish(
     from twine.utils import make_requests_session  # noqa: PLC0415 - slow import
 
     say(
-        f"repository: {target.repository} (upload {_public(target.upload_url)}, "
-        f"index {_public(target.index_url)})"
+        f"repository: {target.repository} (upload {public_url(target.upload_url)}, "
+        f"index {public_url(target.index_url)})"
     )
     say(f"credential: {credential.describe()}")
     warning = token_warning(credential, target.repository)
     if warning:
         warn(warning)
-    session = make_requests_session()
+    session = bound_session(make_requests_session(), limits())
     with session:
         present = index_files(session, target, files[0].project)
         say(f"index answered: {len(present)} file(s) of {files[0].project} already there")
@@ -671,8 +791,24 @@ def publish(
                 say(step.describe(dry_run=True))
             say("dry run: nothing was uploaded")
             return Report(target, tuple(steps), (), dry_run=True)
+
+        def on_index(name: str) -> str | None:
+            listed = index_files(session, target, files[0].project)
+            if name not in listed:
+                return None
+            return listed[name] or download_sha256(
+                session, file_urls(session, target, files[0].project)[name]
+            )
+
+        bounds = limits()
         uploaded = upload_all(
-            steps, target, credential, say=say, retry=retry or Retry(), verbose=verbose
+            steps,
+            target,
+            credential,
+            say=say,
+            retry=retry or Retry(bounds.upload_attempts, bounds.retry_backoff),
+            verbose=verbose,
+            on_index=on_index,
         )
         if verify:
             verify_published(session, target, files, say=say)

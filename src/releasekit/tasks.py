@@ -6,9 +6,11 @@ become one line on stderr and the exit code documented in `releasekit.errors`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import difflib
 import functools
+import os
 import shlex
 import sys
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from invoke.exceptions import Exit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
-from releasekit import versions
+from releasekit import redaction, versions
 from releasekit.config import Config, find_root, load_config, read_pyproject
 from releasekit.errors import (
     ChangelogError,
@@ -45,18 +47,45 @@ def reports_errors(body: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(body)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        redaction.install()  # the invoke door reaches the tasks without `cli.main`
         if any(value in _HELP_FLAGS for value in (*args[1:], *kwargs.values())):
             # invoke hands `--help` to a task whose positional argument is still missing
             # (`releasekit bump --help`); show the task's help as `releasekit --help bump`.
             _print_help(body.__name__)
         try:
-            return body(*args, **kwargs)
+            result = body(*args, **kwargs)
         except ReleasekitError as exc:
             raise Exit(f"releasekit: error: {exc}", code=exc.exit_code) from None
         except KeyboardInterrupt:
             raise Exit("releasekit: interrupted", code=130) from None
+        except BrokenPipeError:
+            reader_gone()
+        if _READER_GONE:
+            raise Exit(code=BROKEN_PIPE_EXIT)
+        return result
 
     return wrapper
+
+
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE: what a shell reports for `git log | head`
+_READER_GONE: list[bool] = []
+
+
+def reader_gone() -> None:
+    """The reader of our output went away (`releasekit ... | head`): stop writing, quietly.
+
+    Output goes to the null device from here on, so the task's work is never cut short
+    half-way by a write; the task then exits with 141 instead of a traceback.
+    """
+    if not _READER_GONE:
+        _READER_GONE.append(True)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
 
 
 _HELP_FLAGS = ("--help", "-h")
@@ -91,7 +120,10 @@ def _print_help(name: str) -> NoReturn:
 
 
 def _out(line: str) -> None:
-    print(line, flush=True)
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        reader_gone()
 
 
 def _config_or_default() -> Config:
