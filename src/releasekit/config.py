@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from releasekit.errors import ConfigError
+from releasekit.files import confine
 
 PYPROJECT = "pyproject.toml"
+# Marks a setting that names files: `load_config` confines every one to the repository.
+FILES = {"files": True}
 
 
 @dataclass(frozen=True)
@@ -19,8 +22,8 @@ class Config:
     tag_prefix: str = "v"
     branch: str | None = None
     remote: str = "origin"
-    changelog: str = "CHANGELOG.md"
-    version_files: tuple[str, ...] = ()
+    changelog: str = field(default="CHANGELOG.md", metadata=FILES)
+    version_files: tuple[str, ...] = field(default=(), metadata=FILES)
     workflow: str = "release.yml"
     environment: str = "pypi"
     test_environment: str = "testpypi"
@@ -73,7 +76,19 @@ def load_config(root: Path, pyproject: dict[str, Any] | None = None) -> Config:
         from releasekit.changelog.discovery import discovered_name  # noqa: PLC0415 - a cycle
 
         values["changelog"] = discovered_name(root, data)
-    return Config(**values)
+    config = Config(**values)
+    for item in fields(Config):
+        if item.metadata.get("files"):
+            value = getattr(config, item.name)
+            key = item.name.replace("_", "-")
+            for name in (value,) if isinstance(value, str) else value:
+                confine(root, name, f"[tool.releasekit] {key}")
+    return config
+
+
+def changelog_path(root: Path, config: Config) -> Path:
+    """The changelog file itself (a symlink resolved), checked to be inside the repository."""
+    return confine(root, config.changelog, "[tool.releasekit] changelog")
 
 
 def _checked(key: str, name: str, value: Any) -> Any:  # noqa: ANN401 - TOML values are untyped

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasekit.errors import WriteError
+from releasekit.errors import ConfigError, WriteError
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,44 @@ class FileEdit:
     def changes(self) -> bool:
         """Whether applying this edit would change the file."""
         return self.before != self.after
+
+
+def work_tree(root: Path) -> Path:
+    """The repository work tree that holds `root`: the nearest directory with a `.git`.
+
+    Without a repository, the project root itself is the boundary.
+    """
+    here = root.resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return here
+
+
+def confine(root: Path, name: str, what: str) -> Path:
+    """The file a configured path names, resolved through symlinks, if releasekit may edit it.
+
+    `name` is relative to the project `root`. It must resolve inside the repository's work
+    tree and outside `.git`; a symlink is followed, so a link inside the repository that
+    points inside it is edited through (the link stays a link), and one that points out
+    of it is refused. Nothing outside the repository is read or written because a
+    configuration value says so.
+    """
+    if not name or name.startswith("~") or Path(name).is_absolute():
+        msg = f"{what} {name!r} must be a path relative to the project root, inside the repository"
+        raise ConfigError(msg)
+    tree = work_tree(root)
+    resolved = (root / name).resolve()
+    if not resolved.is_relative_to(tree):
+        msg = (
+            f"{what} {name!r} resolves to {str(resolved)!r}, outside the repository "
+            f"{str(tree)!r}; releasekit edits only files inside it"
+        )
+        raise ConfigError(msg)
+    if ".git" in resolved.relative_to(tree).parts:
+        msg = f"{what} {name!r} resolves into git's own directory (.git); name a project file"
+        raise ConfigError(msg)
+    return resolved
 
 
 def read_bytes(path: Path) -> bytes:
@@ -64,7 +102,12 @@ def decode(path: Path, data: bytes) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename, keeping its mode."""
+    """Write `data` to `path` through a temporary file and a rename, keeping its mode.
+
+    A symlink is written through: its target gets the bytes, the link stays a link.
+    """
+    if path.is_symlink():
+        path = path.resolve()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as stream:

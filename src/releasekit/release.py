@@ -32,6 +32,7 @@ from releasekit.changelog.fragments import (
     plan_fragments,
 )
 from releasekit.changelog.fragments import detect as detect_tool
+from releasekit.config import changelog_path
 from releasekit.errors import (
     ChangelogError,
     ChecksFailedError,
@@ -414,7 +415,7 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     edits: list[FileEdit] = []
     notes = ""
     tool: FragmentTool | None = None
-    log_path = project.root / config.changelog
+    log_path = changelog_path(project.root, config)
     if new is not None:
         try:
             edits = version_edits(project.places, new)
@@ -596,7 +597,7 @@ def status(root: Path, options: Options, out: Out) -> Plan:
     out(f"last release tag: {plan.last_tag or 'none'}")
     since = git.count(f"{plan.last_tag}..HEAD" if plan.last_tag else "HEAD")
     out(f"commits since {plan.last_tag or 'the first commit'}: {since}")
-    log_path = plan.project.root / plan.project.config.changelog
+    log_path = changelog_path(plan.project.root, plan.project.config)
     if plan.fragments is not None:
         _show_fragments(plan.fragments, plan.project.root, out)
     elif log_path.is_file():

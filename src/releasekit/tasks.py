@@ -24,7 +24,7 @@ from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
 from releasekit import redaction, versions
-from releasekit.config import Config, find_root, load_config, read_pyproject
+from releasekit.config import Config, changelog_path, find_root, load_config, read_pyproject
 from releasekit.errors import (
     ChangelogError,
     ConfigError,
@@ -500,7 +500,7 @@ def changelog(  # noqa: PLR0917 - invoke maps parameters to flags
 
     root = find_root()
     config = load_config(root)
-    path = root / config.changelog
+    path = changelog_path(root, config)
     _check_changelog_usage(
         action, argument, date=date, dry_run=dry_run, allow_empty=allow_empty, type=type
     )
@@ -554,7 +554,7 @@ def notes(c: Context, version: str) -> None:
     config = load_config(root)
     if _fragment_notes(root, version, config.tag_prefix):
         return
-    _, text = _read_changelog(root / config.changelog, missing_ok=False)
+    _, text = _read_changelog(changelog_path(root, config), missing_ok=False)
     try:
         version_ = versions.parse_version(version)
         fmt = log.format_of(config.changelog)
