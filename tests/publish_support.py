@@ -66,7 +66,8 @@ def index_state(packages: Path) -> dict[str, bytes]:
 
 @dataclass
 class Faults:
-    """What the proxy does to each upload (POST), in order: an int status, 'reset', or None."""
+    """What the proxy does to each upload (POST), in order: an int status, 'reset',
+    'store-then-reset' (forwarded, then the connection dropped), or None (forwarded)."""
 
     posts: list[int | str | None] = field(default_factory=list)
     reason: str = "Service Unavailable"
@@ -88,13 +89,18 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return
 
-    def _forward(self, method: str, body: bytes) -> None:
+    def _forward(self, method: str, body: bytes, *, answer: bool = True) -> None:
         up = urlsplit(self.server.upstream)
         conn = http.client.HTTPConnection(up.hostname or "", up.port, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
         conn.request(method, self.path, body=body or None, headers=headers)
         response = conn.getresponse()
         data = response.read()
+        if not answer:
+            conn.close()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         self.send_response(response.status, response.reason)
         for key, value in response.getheaders():
             if key.lower() not in {"transfer-encoding", "connection", "content-length"}:
@@ -114,6 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
         fault = faults.posts.pop(0) if faults.posts else faults.default
         if fault is None:
             self._forward("POST", body)
+        elif fault == "store-then-reset":  # the index keeps the file; the answer is lost
+            self._forward("POST", body, answer=False)
         elif fault == "reset":
             self.close_connection = True
             self.connection.shutdown(2)

@@ -41,5 +41,5 @@ def main() -> None:
     try:
         program.run()
     except BrokenPipeError:  # `releasekit --help | head`: no traceback, the shell's status
-        reader_gone()
+        reader_gone(both=True)
         sys.exit(BROKEN_PIPE_EXIT)

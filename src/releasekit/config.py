@@ -47,13 +47,59 @@ def read_pyproject(root: Path) -> dict[str, Any]:
     path = root / PYPROJECT
     try:
         with path.open("rb") as stream:
-            return tomllib.load(stream)
+            data = tomllib.load(stream)
     except FileNotFoundError:
         msg = f"{str(path)!r} does not exist"
         raise ConfigError(msg) from None
     except tomllib.TOMLDecodeError as exc:
         msg = f"{PYPROJECT} is not valid TOML ({exc}); fix the file and run again"
         raise ConfigError(msg) from None
+    except UnicodeDecodeError:
+        msg = f"{PYPROJECT} is not UTF-8 text; fix the file and run again"
+        raise ConfigError(msg) from None
+    _check_tables(data)
+    return data
+
+
+# The tables releasekit reads; valid TOML can still give any of them another type.
+_TABLES = (
+    ("project",),
+    ("build-system",),
+    ("tool",),
+    ("tool", "releasekit"),
+    ("tool", "poetry"),
+    ("tool", "hatch"),
+    ("tool", "hatch", "version"),
+    ("tool", "setuptools"),
+    ("tool", "setuptools", "dynamic"),
+    ("tool", "setuptools", "package-dir"),
+    ("tool", "pdm"),
+    ("tool", "pdm", "version"),
+    ("tool", "flit"),
+    ("tool", "flit", "module"),
+)
+
+
+def _check_tables(data: dict[str, Any]) -> None:
+    """Refuse, in one line, a pyproject.toml whose tables releasekit reads are not tables."""
+    for key in _TABLES:
+        node: Any = data
+        for part in key:
+            if not isinstance(node, dict) or part not in node:
+                node = None
+                break
+            node = node[part]
+        if node is not None and not isinstance(node, dict):
+            name = ".".join(key)
+            msg = (
+                f"{PYPROJECT}: {name} must be a table ([{name}]), got {type(node).__name__} "
+                f"{node!r:.40}; fix the file and run again"
+            )
+            raise ConfigError(msg)
+    dynamic = data.get("project", {}).get("dynamic")
+    if dynamic is not None and not isinstance(dynamic, list):
+        msg = f"{PYPROJECT}: project.dynamic must be a list of field names, got {dynamic!r:.40}"
+        raise ConfigError(msg)
 
 
 def load_config(root: Path, pyproject: dict[str, Any] | None = None) -> Config:
@@ -102,5 +148,9 @@ def _checked(key: str, name: str, value: Any) -> Any:  # noqa: ANN401 - TOML val
         raise ConfigError(msg)
     if name == "tag_prefix" and (value != value.strip() or any(c.isspace() for c in value)):
         msg = f"[tool.releasekit] tag-prefix {value!r} must not contain whitespace"
+        raise ConfigError(msg)
+    if name == "tag_prefix" and value.startswith("-"):
+        # git takes such a tag name for an option (`git tag --force1.0`, `git push ... -v1`).
+        msg = f"[tool.releasekit] tag-prefix {value!r} must not start with '-'"
         raise ConfigError(msg)
     return value

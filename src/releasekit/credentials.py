@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from releasekit import oidc, redaction
-from releasekit.errors import CredentialError
+from releasekit.errors import CredentialError, command
 from releasekit.redaction import public_url
 
 TOKEN_USER = "__token__"  # noqa: S105 - the fixed username of API tokens
@@ -88,7 +88,7 @@ def check_pypirc_permissions(path: Path) -> None:
     if mode & 0o077:
         msg = (
             f"{str(path)!r} is readable or writable by other users (mode {mode:o}) and holds "
-            f"secrets; run 'chmod 600 {path}' and try again"
+            f"secrets; run '{command('chmod', '600', str(path))}' and try again"
         )
         raise CredentialError(msg)
 

@@ -14,8 +14,18 @@ Exit codes (the contract, also in the README):
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from typing import ClassVar
+
+
+def command(*words: str) -> str:
+    """A command for a remedy, each user value quoted for the shell (`shlex.quote`).
+
+    A hostile tag prefix such as `$(rm -rf ~)` must reach the user as text to read, never
+    as something a copy and paste would run.
+    """
+    return shlex.join(words)
 
 
 class ReleasekitError(Exception):

@@ -9,6 +9,7 @@ reaches the user.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from releasekit.errors import GitError
 from releasekit.redaction import public_url, register_url, scrub
+from releasekit.timeouts import VARIABLES, limits
 
 __all__ = ["Git", "RemoteRefs", "public_url", "redact"]
 
@@ -56,9 +58,39 @@ class Git:
         """The repository's shared `.git` directory (the same for every worktree)."""
         return Path(self._repo.common_dir)
 
-    def _execute(self, args: Sequence[str]) -> str:
+    def _execute(self, args: Sequence[str], *, timeout: float | None = None) -> str:
         self.calls += 1
-        return str(self._repo.git.execute(["git", *args], strip_newline_in_stdout=False))
+        return str(
+            self._repo.git.execute(
+                ["git", *args], strip_newline_in_stdout=False, kill_after_timeout=timeout
+            )
+        )
+
+    def remote_run(self, *args: str) -> str:
+        """Run a git command that talks to a remote, within bounded waits.
+
+        A wall-clock limit on the whole call (the process and its helpers are killed), and
+        git's own low-speed limit: below 1 KiB/s for that long, git gives up by itself.
+        """
+        bounds = limits()
+        speed = [
+            "-c",
+            "http.lowSpeedLimit=1024",
+            "-c",
+            f"http.lowSpeedTime={bounds.git_low_speed:.0f}",
+        ]
+        started = time.monotonic()
+        try:
+            return self._execute([*speed, *args], timeout=bounds.git)
+        except GitCommandError as exc:
+            if time.monotonic() - started >= bounds.git or "did not complete in" in str(exc.stderr):
+                msg = (
+                    f"git {args[0]} did not finish within {bounds.git:g}s "
+                    f"({VARIABLES['git']}); the remote does not answer — check the network "
+                    f"and the remote's URL, or raise the limit"
+                )
+                raise GitError(msg) from None
+            raise GitError(_failure(args, exc)) from None
 
     def run(self, *args: str) -> str:
         """Run `git ARGS` in the work tree and return stdout; failure raises GitError."""
@@ -85,7 +117,10 @@ class Git:
         head = (self.try_run("symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD") or "").strip()
         if head.startswith(f"refs/remotes/{remote}/"):
             return head.removeprefix(f"refs/remotes/{remote}/")
-        listing = self.try_run("ls-remote", "--symref", remote, "HEAD") or ""
+        try:
+            listing = self.remote_run("ls-remote", "--symref", remote, "HEAD")
+        except GitError:
+            listing = ""
         for line in listing.splitlines():
             if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
                 return line.removeprefix("ref: refs/heads/").removesuffix("\tHEAD")
@@ -133,6 +168,10 @@ class Git:
                 tags[name] = sha
         return tags
 
+    def valid_tag_name(self, name: str) -> bool:
+        """Whether git accepts `name` as a tag name (`git check-ref-format`)."""
+        return self.try_run("check-ref-format", f"refs/tags/{name}") is not None
+
     def count(self, revisions: str) -> int:
         """`git rev-list --count REVISIONS`."""
         return int(self.run("rev-list", "--count", revisions).strip())
@@ -165,7 +204,7 @@ class Git:
 
     def remote_refs(self, remote: str) -> RemoteRefs:
         """The remote's default branch, heads and tags, from one `ls-remote --symref`."""
-        out = self.run("ls-remote", "--symref", remote)
+        out = self.remote_run("ls-remote", "--symref", remote)
         default: str | None = None
         heads: dict[str, str] = {}
         tags: dict[str, str] = {}
@@ -183,14 +222,14 @@ class Git:
         """Fetch the objects of `remote`'s `branch` without changing any local ref."""
         # An empty --refmap keeps git from updating refs/remotes/...: a refused release
         # leaves every ref as it was.
-        self.run(
+        self.remote_run(
             "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--refmap=", remote,
             f"refs/heads/{branch}",
         )  # fmt: skip
 
     def push_atomic(self, remote: str, refspecs: Sequence[str]) -> None:
         """Push all `refspecs` in one `git push --atomic`: all are updated, or none."""
-        self.run("push", "--atomic", "--quiet", "--porcelain", remote, *refspecs)
+        self.remote_run("push", "--atomic", "--quiet", "--porcelain", remote, *refspecs)
 
     # --- changes (each one undone by the one after it) ----------------------------------
 

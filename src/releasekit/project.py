@@ -163,9 +163,17 @@ def _rewrite(place: VersionPlace, text: str, new: str) -> str:
 # --- TOML -------------------------------------------------------------------------------
 
 
+def _parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
+    try:
+        return tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        msg = f"{str(path)!r} is not valid TOML ({exc}); fix the file and run again"
+        raise VersionPlaceError(msg) from None
+
+
 def _toml_place(path: Path, key: tuple[str, ...]) -> VersionPlace:
     text = decode(path, read_bytes(path))
-    item = _toml_item(tomlkit.parse(text), key, path)
+    item = _toml_item(_parse_toml(path, text), key, path)
     return VersionPlace(
         path=path, kind="toml", name=".".join(key), value=str(item), line=_toml_line(text, key)
     )
@@ -444,7 +452,7 @@ def _extra_places(root: Path, name: str) -> list[VersionPlace]:
         data = (
             read_pyproject(path.parent)
             if path.name == PYPROJECT
-            else tomlkit.parse(decode(path, read_bytes(path))).unwrap()
+            else _parse_toml(path, decode(path, read_bytes(path))).unwrap()
         )
         for key in (("project", "version"), ("tool", "poetry", "version"), ("version",)):
             node: Any = data

@@ -44,7 +44,7 @@ from requests.adapters import HTTPAdapter
 from releasekit import oidc
 from releasekit.config import find_root
 from releasekit.credentials import Credential, RepositoryName, token_warning
-from releasekit.errors import ConfigError, PublishError, TagError
+from releasekit.errors import ConfigError, PublishError, TagError, command
 from releasekit.files import sha256_of
 from releasekit.redaction import clip, public_url, scrub
 from releasekit.timeouts import VARIABLES, Limits, limits
@@ -849,7 +849,7 @@ def check_release_state(root: Path, version: str, *, tag_prefix: str) -> str:
     if tagged != head:
         msg = (
             f"HEAD ({head[:12]}) is not at the release tag {tag!r} ({tagged[:12]}); "
-            f"run 'git checkout {tag}' and publish again"
+            f"run '{command('git', 'checkout', tag)}' and publish again"
         )
         raise PublishError(msg)
     if repo.is_dirty(index=True, working_tree=True, untracked_files=False):

@@ -43,6 +43,7 @@ from releasekit.errors import (
     UsageError,
     VersionPlaceError,
     WriteError,
+    command,
 )
 from releasekit.files import (
     FileEdit,
@@ -334,7 +335,8 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
         if options.push:
             check.fail(
                 "remote reachable",
-                f"no remote {remote!r} is configured; add it (git remote add {remote} URL), "
+                f"no remote {remote!r} is configured; add it "
+                f"({command('git', 'remote', 'add', remote, 'URL')}), "
                 "set [tool.releasekit] remote, or release with --no-push",
             )
         else:
@@ -349,12 +351,15 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     branch = config.branch or (remote_refs.default_branch if remote_refs else None) or "main"
     local_branch = git.branch()
     if local_branch is None:
-        check.fail("on the release branch", f"HEAD is detached; run 'git switch {branch}'")
+        check.fail(
+            "on the release branch",
+            f"HEAD is detached; run '{command('git', 'switch', branch)}'",
+        )
     elif local_branch != branch:
         check.fail(
             "on the release branch",
             f"on branch {local_branch!r}, but releases are made from {branch!r}; "
-            f"run 'git switch {branch}' (or set [tool.releasekit] branch)",
+            f"run '{command('git', 'switch', branch)}' (or set [tool.releasekit] branch)",
         )
     else:
         check.ok("on the release branch", f"on {branch!r}")
@@ -367,6 +372,12 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     remote_tags = remote_refs.tags if remote_refs else {}
     # The new tag itself is judged by "tag is new", not again as the latest release.
     latest = versions.latest_release_tag({*local_tags, *remote_tags} - {tag}, prefix)
+    if tag is not None and not git.valid_tag_name(tag):
+        check.fail(
+            "tag name valid",
+            f"{tag!r} is not a valid git tag name (git check-ref-format); change "
+            f"[tool.releasekit] tag-prefix {prefix!r}",
+        )
     if tag is not None:
         where = [
             place
@@ -380,7 +391,7 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
             check.fail(
                 "tag is new",
                 f"tag {tag!r} already exists {' and '.join(where)}; release another version "
-                f"or delete the tag (git tag -d {tag})",
+                f"or delete the tag ({command('git', 'tag', '-d', tag)})",
             )
         else:
             check.ok("tag is new", f"{tag!r} exists neither locally nor on the remote")
@@ -539,13 +550,13 @@ def _check_up_to_date(
         check.fail(
             name,
             f"the branch has diverged from {upstream} ({ahead} local, {behind} remote "
-            f"commit(s)); run 'git pull --rebase {remote} {branch}' first",
+            f"commit(s)); run '{command('git', 'pull', '--rebase', remote, branch)}' first",
         )
     elif behind:
         check.fail(
             name,
             f"the branch is {behind} commit(s) behind {upstream}; "
-            f"run 'git pull {remote} {branch}' first",
+            f"run '{command('git', 'pull', remote, branch)}' first",
         )
     else:
         extra = f"; {ahead} local commit(s) ship with the release" if ahead else ""
@@ -728,8 +739,8 @@ def _verify(git: Git, plan: Plan, out: Out) -> None:
 def _incomplete(plan: Plan, what: str) -> PushedButIncompleteError:
     return PushedButIncompleteError(
         f"{what}; the local release commit and tag {plan.tag!r} are kept. Next: check "
-        f"'git ls-remote {plan.remote}', then push what is missing with "
-        f"'git push --atomic {plan.remote} {plan.branch} {plan.tag}'"
+        f"'{command('git', 'ls-remote', plan.remote)}', then push what is missing with "
+        f"'{command('git', 'push', '--atomic', plan.remote, plan.branch, plan.tag or '')}'"
     )
 
 

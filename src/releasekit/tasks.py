@@ -71,17 +71,18 @@ BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE: what a shell reports for `git log | hea
 _READER_GONE: list[bool] = []
 
 
-def reader_gone() -> None:
+def reader_gone(*, both: bool = False) -> None:
     """The reader of our output went away (`releasekit ... | head`): stop writing, quietly.
 
-    Output goes to the null device from here on, so the task's work is never cut short
-    half-way by a write; the task then exits with 141 instead of a traceback.
+    Standard output (and standard error too, with `both`) goes to the null device from
+    here on, so the task's work is never cut short half-way by a write; the task then
+    exits with 141 instead of a traceback, or with its error's code and line on stderr.
     """
     if not _READER_GONE:
         _READER_GONE.append(True)
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        for stream in (sys.stdout, sys.stderr):
+        for stream in (sys.stdout, sys.stderr) if both else (sys.stdout,):
             with contextlib.suppress(AttributeError, OSError, ValueError):
                 os.dup2(devnull, stream.fileno())
     finally:
