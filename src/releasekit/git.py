@@ -90,6 +90,13 @@ class Git:
                     f"and the remote's URL, or raise the limit"
                 )
                 raise GitError(msg) from None
+            if "Operation too slow" in str(exc.stderr):
+                msg = (
+                    f"git {args[0]} gave up: the remote sent less than 1 KiB/s for "
+                    f"{bounds.git_low_speed:g}s ({VARIABLES['git_low_speed']}); check the "
+                    f"network and the remote's URL, or raise the limit"
+                )
+                raise GitError(msg) from None
             raise GitError(_failure(args, exc)) from None
 
     def run(self, *args: str) -> str:
