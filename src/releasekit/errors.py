@@ -9,7 +9,8 @@ Exit codes (the contract, also in the README):
 * 1 - a check failed or an operation was refused; nothing was changed;
 * 2 - usage error: a bad argument value or an unknown task or flag;
 * 3 - the release was pushed but a later step failed; the message says what to do next;
-* 130 - interrupted (Ctrl-C); nothing was changed.
+* 130 - interrupted (Ctrl-C); nothing was changed;
+* 141 - the reader of the output went away (`releasekit ... | head`), reported quietly.
 """
 
 from __future__ import annotations
