@@ -94,29 +94,73 @@ _HELP_FLAGS = ("--help", "-h")
 
 _HELP: dict[str, dict[str, str]] = {}
 
+# One short-flag scheme for every task: a letter always means the same option, and only
+# these options have one (invoke would otherwise give each flag its first free letter,
+# so `-d` meant --dry-run, --date or --dist depending on the task).
+SHORT_FLAGS: dict[str, str] = {
+    "dry_run": "n",  # as in git, make and rsync
+    "verbose": "v",
+    "force": "f",
+    "pre": "p",
+    "type": "t",
+}
+
+
+class ReleasekitTask(Task[Any]):
+    """An invoke task with releasekit's short flags and a usage line for its arguments."""
+
+    usage: str = ""
+
+    def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
+        """invoke's options for one parameter, with the scheme's short flag if it has one."""
+        opts: dict[str, Any] = super().arg_opts(name, default, taken_names)
+        letter = SHORT_FLAGS.get(name)
+        if letter is not None and name not in self.positional:
+            opts["names"] = [*opts["names"], letter]
+        return opts
+
+
+def usage_of(task: Task[Any]) -> str:
+    """The arguments part of a task's usage line, e.g. `PART|VERSION`."""
+    usage = getattr(task, "usage", "")
+    if usage:
+        return usage
+    return " ".join(name.upper() for name in task.positional)
+
 
 def command(
     *,
     help: dict[str, str] | None = None,
+    usage: str = "",
     **options: Any,  # noqa: ANN401 - invoke's names
 ) -> Callable[[Callable[..., None]], Task[Any]]:
     """`invoke.task` for releasekit: errors reported as one line, `--help` always works."""
+    options.setdefault("klass", ReleasekitTask)
 
     def decorate(body: Callable[..., None]) -> Task[Any]:
         _HELP[body.__name__] = dict(help or {})
-        made: Task[Any] = task(help=dict(help or {}), **options)(reports_errors(body))
+        made: Task[Any] = task(help=dict(help or {}), auto_shortflags=False, **options)(
+            reports_errors(body)
+        )
+        made.usage = usage  # type: ignore[attr-defined]
         return made
 
     return decorate
 
 
 def _print_help(name: str) -> NoReturn:
-    from releasekit.cli import program  # noqa: PLC0415 - cli imports this module
+    from invoke.program import Program  # noqa: PLC0415
+
+    from releasekit import cli  # noqa: PLC0415 - cli imports this module
 
     # invoke consumes each task's help dict when it parses; give it back for a second parse.
     for each in ns.tasks.values():
         each.help = dict(_HELP.get(each.body.__name__, {}))
-    program.run(["releasekit", "--help", name.replace("_", "-")])
+    dashed = name.replace("_", "-")
+    if cli.program.running:
+        cli.program.run(["releasekit", "--help", dashed])
+    else:  # the invoke door: invoke's own help, as invoke users know it
+        Program(namespace=ns, binary="invoke").run(["invoke", "--help", dashed])
     raise Exit(code=0)
 
 
@@ -175,11 +219,12 @@ def version(c: Context, verbose: bool = False) -> None:
 
 
 @command(
+    usage="PART|VERSION",
     help={
         "target": "major, minor, patch, alpha, beta, rc, post, dev, release, or a version",
         "pre": "with major/minor/patch: start a pre-release (alpha, beta or rc)",
         "dry_run": "print what would change and change nothing",
-    }
+    },
 )
 def bump(c: Context, target: str, pre: str | None = None, dry_run: bool = False) -> None:
     """Write a new version into every place that holds it."""
@@ -226,6 +271,7 @@ def init(
 
 
 @command(
+    usage="PART|VERSION",
     help={
         "target": "major, minor, patch, alpha, beta, rc, post, dev, release, or a version",
         "pre": "with major/minor/patch: start a pre-release (alpha, beta or rc)",
@@ -235,7 +281,7 @@ def init(
         "allow_empty": "release even when the changelog's Unreleased section is empty",
         "sign": "sign the tag (also when git's tag.gpgSign is set)",
         "next_dev": "after the release commit, commit the next .dev0 version too",
-    }
+    },
 )
 def release(  # noqa: PLR0917 - invoke maps parameters to flags
     c: Context,
@@ -450,7 +496,7 @@ class _OptionalPositional(Argument):
         self.set_value(arg, cast=True)
 
 
-class _OptionalTailTask(Task[Any]):
+class _OptionalTailTask(ReleasekitTask):
     """A task whose positional arguments named in `optional_tail` may be left out."""
 
     optional_tail: ClassVar[tuple[str, ...]] = ("argument",)
@@ -477,6 +523,7 @@ _CHANGELOG_ACTIONS = ("promote", "check", "add", "draft")
 
 @command(
     klass=_OptionalTailTask,
+    usage="promote VERSION | check | add TEXT | draft",
     positional=["action", "argument"],
     help={
         "action": "promote VERSION | check | add TEXT | draft",
