@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from releasekit import __version__
+
 # Fixtures of the publishing tests (a built sample release, a local index).
 pytest_plugins = ["publish_support"]
 
+# What tests tell `releasekit init` to pin: this (development) releasekit is on no index.
+REQUIREMENT = f"releasekit=={__version__}"
 BIN = Path(sys.executable).parent
 
 # git must not read the developer's config, ask for passwords, or sign anything.

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, GitRepo, run_cli
+from conftest import BIN, REQUIREMENT, GitRepo, run_cli
 from publish_support import Faults, fault_proxy, with_real_caches
 
 from releasekit import publish
@@ -166,7 +166,7 @@ def test_canary_never_printed_through_a_nox_session(
 ) -> None:
     # The session `releasekit init` writes, run by real nox with its own venv, as a dry run
     # (nothing is ever sent to a real index's upload endpoint from a test).
-    assert run_cli(released.path, "init", "--skip-existing").code == 0
+    assert run_cli(released.path, "init", "--requirement", REQUIREMENT, "--skip-existing").code == 0
     released.commit_all("adopt releasekit")
     released.git("tag", "-a", "-m", "1.2.0", "v1.2.0")
     env = {

@@ -13,10 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from releasekit import credentials
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from releasekit import credentials, sessions
 from releasekit.config import Config
-from releasekit.errors import CredentialError
-from releasekit.publish import PYPI_UPLOAD, TESTPYPI_UPLOAD
+from releasekit.errors import CredentialError, PublishError
+from releasekit.publish import PYPI_UPLOAD, TESTPYPI_UPLOAD, Target, _public, index_files
+
+PYPI_SIMPLE = "https://pypi.org/simple/"
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -44,7 +55,92 @@ def diagnose(root: Path, config: Config, environ: Mapping[str, str]) -> list[Fin
     findings.extend(_git(root))
     findings.extend(_tools())
     findings.extend(_workflow(root, config))
+    findings.extend(_workflow_sessions(root))
+    findings.extend(_requirement(root, environ))
     return findings
+
+
+def _workflow_sessions(root: Path) -> list[Finding]:
+    """Every `nox -s NAME` a workflow runs names a session the noxfile defines."""
+    if not (root / ".github" / "workflows").is_dir():
+        return []
+    missing = sessions.missing_sessions(root)
+    if not missing:
+        return [Finding("ok", "workflow sessions", f"each one is defined in {sessions.NOXFILE}")]
+    return [
+        Finding(
+            "fail",
+            "workflow sessions",
+            f"{name} calls {', '.join(lacking)}, which {sessions.NOXFILE} does not define; "
+            "run 'releasekit init' to add them as a marked block, or define them",
+        )
+        for name, lacking in missing.items()
+    ]
+
+
+def _requirement(root: Path, environ: Mapping[str, str]) -> list[Finding]:
+    """The releasekit the generated files install: a pinned version must be on the index."""
+    noxfile = root / sessions.NOXFILE
+    spec = sessions.pinned_requirement(noxfile.read_text("utf-8")) if noxfile.is_file() else None
+    if spec is None:
+        return []
+    try:
+        requirement = Requirement(spec)
+    except InvalidRequirement:
+        if (root / spec).exists() or "://" in spec:
+            return [Finding("ok", "releasekit requirement", f"{spec} (not on an index)")]
+        return [Finding("fail", "releasekit requirement", f"{spec!r} is neither a pin nor a path")]
+    pinned = [s.version for s in requirement.specifier if s.operator in ("==", "===")]
+    if requirement.url or not pinned:
+        return [Finding("ok", "releasekit requirement", f"{spec} (not pinned: not checked)")]
+    return [_on_an_index(spec, requirement.name, Version(pinned[0]), environ)]
+
+
+def _on_an_index(spec: str, name: str, wanted: Version, environ: Mapping[str, str]) -> Finding:
+    """Whether the index uv/pip would use (or an extra one) has version `wanted` of `name`."""
+    indexes = [
+        environ.get("UV_INDEX_URL") or environ.get("PIP_INDEX_URL") or PYPI_SIMPLE,
+        *(
+            environ.get("UV_EXTRA_INDEX_URL", "") + " " + environ.get("PIP_EXTRA_INDEX_URL", "")
+        ).split(),
+    ]
+    errors: list[str] = []
+    for index in indexes:
+        if not index.startswith(("http://", "https://")):
+            continue
+        try:
+            found = _versions_on(index, name)
+        except PublishError as exc:
+            errors.append(str(exc))
+            continue
+        if wanted in found:
+            return Finding("ok", "releasekit requirement", f"{spec} is on {_public(index)}")
+    if errors and len(errors) == len(indexes):
+        return Finding("warn", "releasekit requirement", f"{spec}: {errors[0]}")
+    detail = (
+        f"the generated files install {spec}, which no index here has "
+        f"({', '.join(_public(i) for i in indexes)}); run 'releasekit init --requirement SPEC' "
+        "with a released version, a path or a URL"
+    )
+    return Finding("fail", "releasekit requirement", detail)
+
+
+def _versions_on(index: str, name: str) -> set[Version]:
+    import requests  # noqa: PLC0415 - only when a pin is checked
+
+    target = Target("pypi", index, index)
+    with requests.Session() as session:
+        files = index_files(session, target, name)
+    versions: set[Version] = set()
+    for filename in files:
+        try:
+            if filename.endswith(".whl"):
+                versions.add(parse_wheel_filename(filename)[1])
+            else:
+                versions.add(parse_sdist_filename(filename)[1])
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            continue
+    return versions
 
 
 def _credential(

@@ -123,3 +123,15 @@ class CredentialError(ReleasekitError):
 
 class InitConflictError(ReleasekitError):
     """`releasekit init` would overwrite existing files; nothing was changed."""
+
+
+class RequirementError(UsageError):
+    """`init --requirement` names something the generated files cannot install."""
+
+
+class UnpublishedReleasekitError(ReleasekitError):
+    """init would pin a releasekit that no index has (a development or local version)."""
+
+
+class MissingSessionsError(ReleasekitError):
+    """Workflows would call nox sessions that the project's noxfile does not define."""

@@ -114,11 +114,21 @@ def write_atomic(path: Path, data: bytes) -> None:
             stream.write(data)
         if path.exists():
             shutil.copymode(path, tmp)
+        else:
+            # mkstemp makes the file 0600; a new file gets what the user's umask allows.
+            Path(tmp).chmod(0o666 & ~current_umask())
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
         raise
+
+
+def current_umask() -> int:
+    """The process umask (read by setting it and putting it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def apply_edits(edits: Iterable[FileEdit]) -> list[FileEdit]:

@@ -7,6 +7,7 @@ with `apply_edits`. An existing file is never overwritten unless the user says `
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 from collections.abc import Callable
@@ -21,10 +22,19 @@ from packaging.version import Version
 from releasekit import __version__, changelog
 from releasekit.changelog import discovery, fragments
 from releasekit.config import PYPROJECT, Config, find_root, read_pyproject
-from releasekit.errors import ChangelogError, ConfigError, GitError, InitConflictError
+from releasekit.errors import (
+    ChangelogError,
+    ConfigError,
+    GitError,
+    InitConflictError,
+    MissingSessionsError,
+    RequirementError,
+    UnpublishedReleasekitError,
+)
 from releasekit.files import FileEdit, apply_edits, decode, read_bytes
 from releasekit.git import Git
 from releasekit.project import Project, load_project
+from releasekit.sessions import called_sessions, defined_sessions, session_spans
 from releasekit.versions import latest_release_tag
 
 BACKENDS: Final[dict[str, str]] = {
@@ -41,6 +51,13 @@ TASKS_FILE: Final = "tasks.py"
 NOXFILE: Final = "noxfile.py"
 CI_WORKFLOW: Final = ".github/workflows/ci.yml"
 _PAST: Final = {"create": "created", "overwrite": "overwrote", "edit": "edited"}
+BLOCK_START: Final = (
+    "# >>> releasekit: sessions added by `releasekit init`; init rewrites only this block >>>"
+)
+BLOCK_END: Final = "# <<< releasekit <<<"
+# Lines of the noxfile template that set file-wide nox options: a user's noxfile keeps its own.
+_FILE_WIDE: Final = re.compile(r"^(from __future__ import|nox\.options\.|nox\.needs_version)")
+_UNSAFE_SPEC: Final = re.compile(r"[\s\"'`\\$]")
 
 
 @dataclass(frozen=True)
@@ -227,9 +244,17 @@ def _same_version(text: str, version: Version) -> bool:
 
 
 def plan_init(
-    found: Detection, *, add_unreleased: bool = False, skip_existing: bool = False
+    found: Detection,
+    *,
+    add_unreleased: bool = False,
+    skip_existing: bool = False,
+    requirement: str = "",
 ) -> InitPlan:
-    """Plan every file init writes; existing files that would change are conflicts."""
+    """Plan every file init writes; existing files that would change are conflicts.
+
+    An existing noxfile is never replaced: the sessions it lacks are added to it as one
+    marked block (or, with `skip_existing`, it is kept as it is).
+    """
     root = found.project.root
     edits: list[FileEdit] = []
     notes: list[str] = []
@@ -239,10 +264,19 @@ def plan_init(
     changelog = _changelog_edit(found, add_unreleased=add_unreleased, notes=notes)
     if changelog is not None:
         edits.append(changelog)
-    values = template_values(found)
+    values = template_values(found, requirement)
     conflicts: list[FileEdit] = []
     for target, template in _generated_files(found.project.config):
         edit = _new_file(root / target, render(template, values))
+        if edit.before is not None and edit.changes and target == NOXFILE and not skip_existing:
+            block = noxfile_block_edit(edit)
+            if block is not None:
+                if block.changes:
+                    notes.append(
+                        f"{NOXFILE} exists: adding the sessions it lacks as a marked block"
+                    )
+                edits.append(block)
+                continue
         if edit.before is None or not edit.changes:
             edits.append(edit)
         elif skip_existing:
@@ -251,6 +285,116 @@ def plan_init(
             conflicts.append(edit)
     notes.extend(_tag_notes(found))
     return InitPlan(edits=tuple(edits), conflicts=tuple(conflicts), notes=tuple(notes))
+
+
+def noxfile_block_edit(generated: FileEdit) -> FileEdit | None:
+    """Add to an existing noxfile, as one marked block, the generated sessions it lacks.
+
+    The user's lines are kept byte for byte; a block from an earlier init is replaced. The
+    block's names live inside a function, so they cannot clash with the user's.
+    """
+    assert generated.before is not None  # noqa: S101 - only called for existing files
+    text = decode(generated.path, generated.before)
+    user = _without_block(text)
+    defined = defined_sessions(user)
+    if defined is None:
+        return None  # not valid Python: a plain conflict, shown as a diff
+    template = decode(generated.path, generated.after)
+    wanted = defined_sessions(template) or set()
+    block = _block(template, wanted & defined) if wanted - defined else ""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    after = user.rstrip("\r\n") + newline + (newline * 2 + block if block else "")
+    after = after.replace("\r\n", "\n").replace("\n", newline)
+    if after.strip() == text.strip():
+        after = text
+    return FileEdit(path=generated.path, before=generated.before, after=after.encode("utf-8"))
+
+
+def _without_block(text: str) -> str:
+    start = text.find(BLOCK_START)
+    if start < 0:
+        return text
+    end = text.find(BLOCK_END, start)
+    end = len(text) if end < 0 else end + len(BLOCK_END)
+    return text[:start].rstrip("\r\n") + "\n" + text[end:].lstrip("\r\n")
+
+
+def _block(template: str, skip: set[str]) -> str:
+    lines = template.splitlines()
+    drop: set[int] = set()
+    for first, last in session_spans(template, skip):
+        drop.update(range(first - 1, last))
+    docstring = ast.get_docstring(ast.parse(template), clean=False)
+    body = [
+        line
+        for index, line in enumerate(lines)
+        if index not in drop
+        and not _FILE_WIDE.match(line)
+        and not (docstring is not None and index == 0 and line.startswith('"""'))
+    ]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(body).strip("\n"))
+    indented = "\n".join(f"    {line}" if line else "" for line in text.splitlines())
+    return (
+        f"{BLOCK_START}\n"
+        "# `nox -l` lists these with the sessions above. To change one, move it out of this\n"
+        "# block (init then leaves it alone) or run `releasekit init` again to refresh them.\n"
+        "def _releasekit_sessions() -> None:\n"
+        f"{indented}\n\n\n"
+        "_releasekit_sessions()\n"
+        f"{BLOCK_END}\n"
+    )
+
+
+def check_sessions(plan: InitPlan, root: Path) -> None:
+    """Refuse a plan whose workflows would call sessions the final noxfile does not define."""
+    written = {edit.path: edit.after for edit in plan.edits if edit.changes}
+    noxfile = root / NOXFILE
+    if noxfile in written:
+        source = written[noxfile].decode("utf-8")
+    elif noxfile.is_file():
+        source = decode(noxfile, read_bytes(noxfile))
+    else:
+        source = ""
+    defined = defined_sessions(source) or set()
+    for path, data in written.items():
+        if path.parent.name != "workflows":
+            continue
+        missing = [name for name in called_sessions(data.decode("utf-8")) if name not in defined]
+        if missing:
+            rel = path.relative_to(root).as_posix()
+            msg = (
+                f"{rel} would call nox sessions that {NOXFILE} does not define: "
+                f"{', '.join(missing)}; nothing was changed; run init without --skip-existing "
+                f"to add them to {NOXFILE} as a marked block, or define them yourself"
+            )
+            raise MissingSessionsError(msg)
+
+
+def resolve_requirement(spec: str | None) -> str:
+    """What the generated noxfile and workflows install to get releasekit.
+
+    By default the running releasekit, pinned, when it is a final release (an index can
+    have it); a development, pre- or local version is refused with the remedy.
+    """
+    if spec is not None:
+        if not spec.strip() or _UNSAFE_SPEC.search(spec):
+            msg = (
+                f"--requirement {spec!r} is not a requirement init can write into Python and "
+                "YAML strings; give a version pin (releasekit==1.2.0), a path or a URL, "
+                "without spaces, quotes, backslashes or '$'"
+            )
+            raise RequirementError(msg)
+        return spec
+    running = Version(__version__)
+    if running.is_devrelease or running.is_prerelease or running.local:
+        msg = (
+            f"releasekit {__version__} (the one running) is not a final release, so no package "
+            "index has it for the generated noxfile and workflows to install; say what they "
+            "should install: 'releasekit init --requirement releasekit==X.Y.Z' (a released "
+            "version), '--requirement ./path/to/releasekit' or '--requirement URL'"
+        )
+        raise UnpublishedReleasekitError(msg)
+    return f"releasekit=={running}"
 
 
 def settings(found: Detection) -> dict[str, Any]:
@@ -346,7 +490,7 @@ def _new_file(path: Path, text: str) -> FileEdit:
 # --- templates ----------------------------------------------------------------------------
 
 
-def template_values(found: Detection) -> dict[str, str]:
+def template_values(found: Detection, requirement: str = "") -> dict[str, str]:
     """The values templates refer to as @@NAME@@."""
     config = found.project.config
     return {
@@ -356,7 +500,7 @@ def template_values(found: Detection) -> dict[str, str]:
         "ENVIRONMENT": config.environment,
         "TEST_ENVIRONMENT": config.test_environment,
         "WORKFLOW": config.workflow,
-        "RELEASEKIT": f"releasekit=={__version__}",
+        "RELEASEKIT": requirement or f"releasekit=={__version__}",
     }
 
 
@@ -434,10 +578,14 @@ def run_init(
     force: bool = False,
     add_unreleased: bool = False,
     skip_existing: bool = False,
+    requirement: str | None = None,
 ) -> InitPlan:
     """Detect, plan, show (diffs on dry-run and for conflicts), check, then apply."""
+    spec = resolve_requirement(requirement)
     found = detect(root)
-    plan = plan_init(found, add_unreleased=add_unreleased, skip_existing=skip_existing)
+    plan = plan_init(
+        found, add_unreleased=add_unreleased, skip_existing=skip_existing, requirement=spec
+    )
     for line in describe(found):
         out(f"  {line}")
     for note in plan.notes:
@@ -446,6 +594,8 @@ def run_init(
         out(diff(edit, root).rstrip("\n"))
     if not force:
         check_conflicts(plan, root)
+    check_sessions(plan, root)
+    out(f"  releasekit for the generated files: {spec}")
     edits = [*plan.edits, *plan.conflicts]
     for edit in edits:
         rel = edit.path.relative_to(root).as_posix()

@@ -246,14 +246,17 @@ def bump(c: Context, target: str, pre: str | None = None, dry_run: bool = False)
         "force": "overwrite existing tasks.py, noxfile.py or workflows that differ",
         "skip_existing": "keep existing tasks.py, noxfile.py or workflows as they are",
         "add_unreleased": "add an Unreleased section to a changelog that has none",
+        "requirement": "what the generated noxfile and workflows install to get releasekit: "
+        "a pin (releasekit==1.2.0), a path or a URL (default: this releasekit, if final)",
     }
 )
-def init(
+def init(  # noqa: PLR0917 - invoke maps parameters to flags
     c: Context,
     dry_run: bool = False,
     force: bool = False,
     skip_existing: bool = False,
     add_unreleased: bool = False,
+    requirement: str | None = None,
 ) -> None:
     """Adopt releasekit in an existing project: detect its layout, then write what it needs."""
     from releasekit.init import project_root, run_init  # noqa: PLC0415 - heavy, init only
@@ -267,6 +270,7 @@ def init(
         force=force,
         add_unreleased=add_unreleased,
         skip_existing=skip_existing,
+        requirement=requirement,
     )
 
 
