@@ -509,3 +509,47 @@ def test_latest_tag_is_the_highest_pep_440_version(names: list[str]) -> None:
     assert found[1] == max(parsed)
     assert found[0] in names
     assert versions.version_from_tag(found[0], prefix="v") == found[1]
+
+
+# --- readiness: git can commit and tag here -------------------------------------------------
+
+
+def _no_identity(repo: GitRepo) -> dict[str, str]:
+    repo.git("config", "--unset", "user.name")
+    repo.git("config", "--unset", "user.email")
+    repo.git("config", "user.useConfigOnly", "true")  # no guessing from the host name
+    return {"GIT_AUTHOR_NAME": "", "GIT_COMMITTER_NAME": "", "EMAIL": ""}
+
+
+@pytest.mark.parametrize("args", [("release", "patch", "--dry-run"), ("status",)], ids=str)
+def test_no_git_identity_fails_the_preflight(repo: GitRepo, args: tuple[str, ...]) -> None:
+    env = _no_identity(repo)
+    before = repo.state()
+    result = run_cli(repo.path, *args, env=env)
+    assert result.code == 1, result
+    assert repo.state() == before
+    assert "FAILED: git identity: git has no usable author identity" in result.out
+    assert "git config user.email" in result.out
+    assert "would write" not in result.out
+
+
+def test_dry_run_with_failed_checks_never_says_would_write(repo: GitRepo) -> None:
+    write_files(repo.path, {"README": "dirty\n"})
+    repo.git("add", "README")
+    result = run_cli(repo.path, "release", "patch", "--dry-run")
+    assert result.code == 1
+    assert "would write" not in result.out
+    assert "would commit" not in result.out
+    assert "dry run: the release would stop here, 1 check(s) failed (above)" in result.out
+
+
+def test_signing_requested_without_a_key_fails_the_preflight(repo: GitRepo) -> None:
+    repo.git("config", "gpg.format", "ssh")
+    result = run_cli(repo.path, "release", "patch", "--dry-run", "--sign")
+    assert result.code == 1
+    assert "FAILED: tag signing: signing with gpg.format=ssh needs user.signingkey" in result.out
+    repo.git("config", "--unset", "gpg.format")
+    repo.git("config", "tag.gpgSign", "true")
+    repo.git("config", "gpg.program", "no-such-gpg-program")
+    result = run_cli(repo.path, "release", "patch", "--dry-run")
+    assert "FAILED: tag signing: signing needs 'no-such-gpg-program'" in result.out

@@ -175,3 +175,15 @@ def test_a_broken_dependency_group_is_reported(tmp_path: Path) -> None:
 )
 def test_import_names(files: list[str], expected: list[str]) -> None:
     assert import_names([PurePosixPath(f) for f in files]) == expected
+
+
+def test_stale_dist_is_refused_as_publish_does(fake_built: GitRepo) -> None:
+    # The project moved on (bumped) after dist/ was built: those files are not its files.
+    assert run_cli(fake_built.path, "bump", "patch").code == 0
+    before = fake_built.state()
+    result = run_cli(fake_built.path, "test-wheel")
+    assert result.code == 1, result
+    assert "are version '1.2.0' but the project is '1.2.1': they are stale" in result.err
+    assert "rebuild (nox -s build)" in result.err
+    assert "testing" not in result.out
+    assert fake_built.state() == before

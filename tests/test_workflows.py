@@ -368,3 +368,42 @@ def test_the_name_checks_can_fail() -> None:
 
 if __name__ == "__main__":  # pragma: no cover - a helper to see what the checks see
     print(sorted(nox_sessions()), sorted(releasekit_tasks()), file=sys.stderr)
+
+
+def _generated_release() -> str:
+    from releasekit.init import render
+
+    values = dict.fromkeys(
+        ("BRANCH", "TAG_PREFIX", "NAME", "ENVIRONMENT", "TEST_ENVIRONMENT", "WORKFLOW"), "x"
+    )
+    return render("release.yml.tmpl", {**values, "RELEASEKIT": "releasekit==1.0.0"})
+
+
+@pytest.mark.parametrize("which", ["repository", "generated"])
+def test_only_a_manual_run_goes_to_testpypi(which: str) -> None:
+    """The documented rule: a tag push (pre-release or not) publishes to PyPI."""
+    text = RELEASE.read_text(encoding="utf-8") if which == "repository" else _generated_release()
+    workflow = yaml.safe_load(text)
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as True
+    assert triggers["workflow_dispatch"]["inputs"]["test_pypi"]["type"] == "boolean"
+    for name, job in workflow["jobs"].items():
+        if "publish" not in name and "release" not in name:
+            continue
+        condition = str(job.get("if", ""))
+        # Nothing routes on the version or the tag: only the manual run's test_pypi input.
+        assert "prerelease" not in condition, name
+        assert "rc" not in re.findall(r"\w+", condition), name
+    dumped = json.dumps(workflow)
+    assert "testpypi" in dumped
+    assert "needs.check.outputs.prerelease }}" not in str(
+        [job.get("if") for job in workflow["jobs"].values()]
+    )
+
+
+@pytest.mark.repo_files
+def test_docs_state_the_testpypi_rule() -> None:
+    doc = (ROOT / "docs" / "trusted-publishing.md").read_text(encoding="utf-8")
+    assert "Push a pre-release tag (`v1.0.0rc1`), or run" not in doc
+    assert "Only a **manual run** goes to TestPyPI" in doc
+    assert "always publishes to **PyPI**" in doc
+    assert "## In a project adopted with `releasekit init`" in doc

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from packaging.version import Version
 
-from releasekit import changelog, versions
+from releasekit import changelog, readiness, versions
 from releasekit.changelog.fragments import (
     ConsumeFragments,
     FragmentPlan,
@@ -326,6 +326,7 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
         )
     else:
         check.ok("work tree clean", "no staged or modified tracked files")
+    _check_git_can_commit_and_tag(git, check, sign=options.sign)
 
     # The remote: default branch, heads and tags in one call.
     remote = config.remote
@@ -524,6 +525,20 @@ def _plan_fragments(git: Git, plan: Plan, tool: FragmentTool, check: _Checker) -
     return found
 
 
+def _check_git_can_commit_and_tag(git: Git, check: _Checker, *, sign: bool) -> None:
+    problem = readiness.identity_problem(git)
+    if problem:
+        check.fail("git identity", problem)
+    else:
+        check.ok("git identity", "git can author and commit")
+    if sign or git.config_bool("tag.gpgSign"):
+        problem = readiness.signing_problem(git)
+        if problem:
+            check.fail("tag signing", problem)
+        else:
+            check.ok("tag signing", "a signing key and program are set")
+
+
 def _check_up_to_date(
     git: Git, check: _Checker, remote: str, branch: str, *, head: str, refs: RemoteRefs
 ) -> None:
@@ -646,6 +661,13 @@ def _run(git: Git, root: Path, options: Options, out: Out) -> Plan:
     if options.dry_run:
         for check in plan.checks:
             out(check.line())
+        if plan.failures:
+            # Never "would write ...": a release with failed checks writes nothing at all.
+            out(
+                f"dry run: the release would stop here, {len(plan.failures)} check(s) failed "
+                "(above); nothing would be written, committed, tagged or pushed"
+            )
+            raise ChecksFailedError(plan.failures)
         for action in plan.actions:
             out(action.describe(dry_run=True))
         if options.push and plan.refspecs:

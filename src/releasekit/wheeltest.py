@@ -77,6 +77,7 @@ def run_artifact_tests(
     """Check `dist_dir` against its ``SHA256SUMS``, then test every file it lists."""
     root = root.resolve()
     artifacts = verify_dist(dist_dir)
+    _refuse_stale(root, dist_dir, artifacts)
     requirements = requirements_for(root, groups)
     results = []
     for artifact in artifacts:
@@ -95,6 +96,28 @@ def run_artifact_tests(
             )
         )
     return results
+
+
+def _refuse_stale(root: Path, dist_dir: Path, artifacts: Sequence[Path]) -> None:
+    """Refuse files of another version than the project's, as `publish` does."""
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename  # noqa: PLC0415
+
+    from releasekit.project import load_project  # noqa: PLC0415
+
+    expected = str(load_project(root).version)
+    for artifact in artifacts:
+        if artifact.name.endswith(".whl"):
+            version = str(parse_wheel_filename(artifact.name)[1])
+        elif artifact.name.endswith(".tar.gz"):
+            version = str(parse_sdist_filename(artifact.name)[1])
+        else:
+            continue
+        if version != expected:
+            msg = (
+                f"the files in {str(dist_dir)!r} are version {version!r} but the project is "
+                f"{expected!r}: they are stale; rebuild (nox -s build) before testing them"
+            )
+            raise BuildError(msg)
 
 
 def requirements_for(root: Path, groups: Sequence[str]) -> list[str]:
