@@ -102,6 +102,15 @@ def test_pypirc_readable_by_others_is_refused(home: Path, mode: int) -> None:
     assert "CANARY" not in str(caught.value)
 
 
+def test_pypirc_mode_bits_are_a_posix_check(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows reports 0o666 for every writable file: a mode check there would refuse every
+    # .pypirc. Its profile ACLs keep the file private; releasekit checks only on POSIX.
+    write_pypirc(home, "[pypi]\npassword = pypi-CANARYPYPIRC\n", 0o644)
+    monkeypatch.setattr(credentials, "MODE_BITS_PROTECT", False)
+    found = resolve("pypi", UPLOAD, {"HOME": str(home)})
+    assert found.source == "~/.pypirc [pypi]"
+
+
 def test_broken_pypirc_is_refused_without_quoting_it(home: Path) -> None:
     write_pypirc(home, "pypi-CANARYLINE without a section\n")
     with pytest.raises(CredentialError) as caught:

@@ -11,6 +11,7 @@ tried anyway, so the error names what the job lacks (`permissions: id-token: wri
 from __future__ import annotations
 
 import configparser
+import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -76,6 +77,10 @@ def token_warning(credential: Credential, repository: RepositoryName) -> str | N
     )
 
 
+# Whether file mode bits say who may read a file (POSIX), or ACLs do (Windows).
+MODE_BITS_PROTECT = os.name == "posix"
+
+
 def pypirc_path(environ: Mapping[str, str]) -> Path:
     """The `.pypirc` that releasekit and twine read (`~/.pypirc`)."""
     home = environ.get("HOME")
@@ -83,7 +88,11 @@ def pypirc_path(environ: Mapping[str, str]) -> Path:
 
 
 def check_pypirc_permissions(path: Path) -> None:
-    """Refuse a `.pypirc` that group or others may read or write."""
+    """Refuse a `.pypirc` that group or others may read or write (POSIX mode bits)."""
+    if not MODE_BITS_PROTECT:
+        # Windows keeps no group/other bits (st_mode is 0o666 for any writable file); the
+        # ACLs of a user's profile keep it private, as twine and pip assume. Nothing to check.
+        return
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         msg = (

@@ -165,7 +165,12 @@ def _pypirc(environ: Mapping[str, str]) -> list[Finding]:
         parser = credentials.read_pypirc(path)
     except CredentialError as exc:
         return [Finding("fail", ".pypirc", str(exc))]
-    findings = [Finding("ok", ".pypirc permissions", f"{path} is private (mode 600 or stricter)")]
+    private = (
+        "is private (mode 600 or stricter)"
+        if credentials.MODE_BITS_PROTECT
+        else "is in your profile (its ACLs, not mode bits, keep it private)"
+    )
+    findings = [Finding("ok", ".pypirc permissions", f"{path} {private}")]
     servers = parser.get("distutils", "index-servers", fallback="").split()
     for name in servers:
         if not parser.has_section(name):
