@@ -42,6 +42,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     found = commands()
+    # Every tool gets compiled bytecode, as an installed tool has (PYTHONDONTWRITEBYTECODE
+    # would otherwise make each run compile its imports from source again).
+    compile_all = (
+        "import compileall, sys; [compileall.compile_dir(p, quiet=1) for p in sys.path[1:]]"
+    )
+    for python in (Path(sys.executable), PEERS / "python"):
+        if python.exists():
+            subprocess.run([str(python), "-c", compile_all], check=False, capture_output=True)
     times: dict[str, list[float]] = {name: [] for name in found}
     with tempfile.TemporaryDirectory() as project:
         Path(project, "pyproject.toml").write_text(PYPROJECT)

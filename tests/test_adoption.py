@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import REQUIREMENT, GitRepo, git, init_repo, run_cli, snapshot
+from conftest import GitRepo, git, init_repo, run_cli, snapshot
 
 from releasekit.tasks import ns
 
@@ -46,6 +46,10 @@ PROJECT = (
     'name = "sample-pkg"\ndescription = "A sample."\nreadme = "README.md"\n'
     'requires-python = ">=3.11"\n'
 )
+
+# What the generated files install: this source tree (a path), which doctor need not
+# look up on an index (this development releasekit is on none).
+SOURCE = str(Path(__file__).resolve().parents[1])
 
 
 def backend(requires: str, api: str) -> str:
@@ -179,7 +183,7 @@ def make_project(tmp_path: Path, layout: Layout) -> GitRepo:
     for key, value in (("user.name", "Release Tester"), ("user.email", "t@example.invalid")):
         git(clone, "config", key, value)
     before = snapshot(clone)
-    refused = run_cli(clone, "init", "--requirement", REQUIREMENT)
+    refused = run_cli(clone, "init", "--requirement", SOURCE)
     assert refused.code == 1
     assert "shallow clone" in refused.err
     assert "git fetch --unshallow --tags" in refused.err
@@ -222,7 +226,7 @@ def test_adopt_release_build_and_test(name: str, tmp_path: Path) -> None:
     repo = make_project(tmp_path, layout)
     pyproject_before = (repo.path / "pyproject.toml").read_text()
 
-    adopted = run_cli(repo.path, "init", "--requirement", REQUIREMENT, *layout.init_args)
+    adopted = run_cli(repo.path, "init", "--requirement", SOURCE, *layout.init_args)
     assert adopted.code == 0, adopted
     pyproject = (repo.path / "pyproject.toml").read_text()
     if layout.settings:

@@ -311,20 +311,12 @@ def nox_sessions() -> frozenset[str]:
 @cache
 def releasekit_tasks() -> frozenset[str]:
     result = subprocess.run(
-        [tool("releasekit"), "--list", "--list-format", "json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
+        [tool("releasekit"), "--list"], capture_output=True, text=True, check=True, timeout=120
     )
-
-    def names(collection: dict[str, Any], prefix: str = "") -> set[str]:
-        found = {prefix + task["name"] for task in collection["tasks"]}
-        for child in collection["collections"]:
-            found |= names(child, f"{prefix}{child['name']}.")
-        return found
-
-    return frozenset(names(json.loads(result.stdout)))
+    # `releasekit --list`: a heading, then one indented "task  description" line per task.
+    return frozenset(
+        line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")
+    )
 
 
 def commands_named(program: str) -> list[tuple[str, list[str]]]:
