@@ -8,15 +8,42 @@ step that removes the consumed fragments. ``docs/changelog.md`` describes the be
 
 from __future__ import annotations
 
-from releasekit.changelog.fragments.step import (
-    ConsumeFragments,
-    FragmentPlan,
-    create_hint,
-    fragment_notes,
-    plan_fragments,
-    render_draft,
-)
+from typing import TYPE_CHECKING
+
 from releasekit.changelog.fragments.tools import FragmentTool, detect, find_requirement
+
+if TYPE_CHECKING:
+    from releasekit.changelog.fragments.step import (
+        ConsumeFragments,
+        FragmentPlan,
+        create_hint,
+        fragment_notes,
+        plan_fragments,
+        render_draft,
+    )
+
+# `step` pulls in build and gitpython; changelog discovery (read by `version`, `tag-version`
+# and every project load) needs only `tools`, so the rest loads on first use (start-up time).
+_FROM_STEP = frozenset(
+    {
+        "ConsumeFragments",
+        "FragmentPlan",
+        "create_hint",
+        "fragment_notes",
+        "plan_fragments",
+        "render_draft",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _FROM_STEP:
+        from releasekit.changelog.fragments import step  # noqa: PLC0415
+
+        return getattr(step, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
 
 __all__ = [
     "ConsumeFragments",
