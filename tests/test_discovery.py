@@ -99,7 +99,7 @@ def test_a_bad_fragment_tool_setting_does_not_break_reading_settings(tmp_path: P
 
 def _init(repo: GitRepo) -> list[str]:
     lines: list[str] = []
-    run_init(repo.path, lines.append, dry_run=True)
+    run_init(repo.path, lines.append, dry_run=True, requirement="releasekit==1.0.0")
     return lines
 
 
