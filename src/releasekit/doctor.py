@@ -25,7 +25,8 @@ from packaging.version import Version
 from releasekit import credentials, sessions
 from releasekit.config import Config
 from releasekit.errors import CredentialError, PublishError
-from releasekit.publish import PYPI_UPLOAD, TESTPYPI_UPLOAD, Target, _public, index_files
+from releasekit.publish import PYPI_UPLOAD, TESTPYPI_UPLOAD, Target, index_files
+from releasekit.redaction import public_url as _public
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
 
