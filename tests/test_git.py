@@ -69,7 +69,9 @@ def test_commit_only_commits_only_the_given_files(git_repo: GitRepo) -> None:
     write_files(git_repo.path, {"pyproject.toml": "new\n", "other.txt": "o\n"})
     git_repo.git("add", "other.txt")
     repo = Git(git_repo.path)
-    repo.commit_only([git_repo.path / "pyproject.toml"], "only this")
+    message = git_repo.path.parent / "message.txt"
+    message.write_text("only this\n")
+    repo.commit_only([git_repo.path / "pyproject.toml"], message)
     assert git_repo.git("show", "--name-only", "--format=", "HEAD") == "pyproject.toml"
     assert git_repo.git("status", "--porcelain") == "A  other.txt"
 

@@ -345,7 +345,8 @@ def test_signed_tags(repo: GitRepo, tmp_path: Path, how: str) -> None:
     if how == "tag.gpgSign":
         repo.git("config", "tag.gpgSign", "true")
     lines = run(repo, opts(sign=how == "--sign"))
-    assert "tagging v1.3.0 (signed)" in lines, lines
+    assert "tagging v1.3.0 (to be signed)" in lines, lines
+    assert "tagged v1.3.0 (signed: SSH signature present on the tag)" in lines, lines
     verified = subprocess.run(
         ["git", "tag", "-v", "v1.3.0"], cwd=repo.path, capture_output=True, text=True, check=False
     )
@@ -367,7 +368,7 @@ def test_a_held_lock_refuses_a_second_release(repo: GitRepo) -> None:
     before = repo.state()
     with (
         release_lock(repo.path / ".git"),
-        pytest.raises(LockError, match="another release is running"),
+        pytest.raises(LockError, match="another releasekit command is writing"),
     ):
         run(repo, opts())
     assert repo.state() == before
@@ -405,7 +406,7 @@ def test_two_releases_at_once_exactly_one_succeeds(repo: GitRepo) -> None:
                 proc.kill()
     assert sorted(code for code, _, _ in results) == [0, 1]
     loser = next(err for code, _, err in results if code == 1)
-    assert "another release is running in this repository" in loser
+    assert "another releasekit command is writing in this repository" in loser
     assert git(repo.remote, "rev-parse", "v1.3.0^{commit}") == repo.git("rev-parse", "HEAD")
 
 

@@ -9,7 +9,8 @@ Exit codes (the contract, also in the README):
 * 1 - a check failed or an operation was refused; nothing was changed;
 * 2 - usage error: a bad argument value or an unknown task or flag;
 * 3 - the release was pushed but a later step failed; the message says what to do next;
-* 130 - interrupted (Ctrl-C); nothing was changed;
+* 129, 130, 143 - stopped by SIGHUP, SIGINT (Ctrl-C) or SIGTERM (128 + the signal's number);
+  the release was undone, or the message names the state and `release --continue`/`--abort`.
 * 141 - the reader of the output went away (`releasekit ... | head`), reported quietly.
 """
 
@@ -98,9 +99,29 @@ class ReleaseError(ReleasekitError):
 
 
 class ReleaseInterruptedError(ReleaseError):
-    """The release was interrupted (Ctrl-C) before its push; everything was restored."""
+    """The release was stopped by SIGINT (Ctrl-C) before its push; see the message."""
 
     exit_code = 130
+
+
+class ReleaseTerminatedError(ReleaseInterruptedError):
+    """The release was stopped by SIGTERM (timeout, a cancelled job, docker stop)."""
+
+    exit_code = 143
+
+
+class ReleaseHangupError(ReleaseInterruptedError):
+    """The release was stopped by SIGHUP (the terminal went away)."""
+
+    exit_code = 129
+
+
+class ReleaseInProgressError(ReleasekitError):
+    """A stopped release waits for `release --continue` or `release --abort`."""
+
+
+class JournalError(ReleasekitError):
+    """The release journal cannot be read, or does not match the repository."""
 
 
 class PushedButIncompleteError(ReleasekitError):

@@ -7,8 +7,8 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.errors import ConfigError, WriteError
@@ -106,21 +106,12 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     A symlink is written through: its target gets the bytes, the link stays a link.
     """
-    if path.is_symlink():
-        path = path.resolve()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    path = through_link(path)
+    tmp = stage(path, data)
     try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        if path.exists():
-            shutil.copymode(path, tmp)
-        else:
-            # mkstemp makes the file 0600; a new file gets what the user's umask allows.
-            Path(tmp).chmod(0o666 & ~current_umask())
-        Path(tmp).replace(path)
+        tmp.replace(path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
+        discard([tmp])
         raise
 
 
@@ -131,29 +122,148 @@ def current_umask() -> int:
     return mask
 
 
-def apply_edits(edits: Iterable[FileEdit]) -> list[FileEdit]:
-    """Apply `edits` in order; if one fails (or is interrupted), undo those already applied."""
+def through_link(path: Path) -> Path:
+    """The file that writing to `path` must replace: a symlink's target, so the link stays."""
+    return path.resolve() if path.is_symlink() else path
+
+
+def stage(path: Path, data: bytes) -> Path:
+    """Write `data` to a new temporary file beside `path` (its mode copied) and return it.
+
+    Nothing is replaced yet: a full disk or a read-only directory fails here, before any
+    original changes. A symlink's target is staged beside the target.
+    """
+    path = through_link(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:
+            # mkstemp makes the file 0600; a new file gets what the user's umask allows.
+            tmp.chmod(0o666 & ~current_umask())
+    except BaseException:
+        discard([tmp])
+        raise
+    return tmp
+
+
+def discard(temps: Iterable[Path]) -> None:
+    """Remove staged temporary files that were not used."""
+    for tmp in temps:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def apply_edits(
+    edits: Iterable[FileEdit], *, after_each: Callable[[FileEdit], None] | None = None
+) -> list[FileEdit]:
+    """Apply `edits`: stage every new content first, then replace the originals in order.
+
+    A failure while staging changes nothing. A failure or an interrupt while replacing puts
+    back the files already replaced (those whose bytes are still the ones written here).
+    `after_each` runs after each replacement (the journal records it there).
+    """
+    changing = [edit for edit in edits if edit.changes]
+    staged: list[Path] = []
+    try:
+        for edit in changing:
+            staged.append(stage(edit.path, edit.after))
+    except OSError as exc:
+        discard(staged)
+        where = changing[len(staged)].path
+        msg = f"cannot write {str(where)!r}: {exc.strerror}; nothing was changed"
+        raise WriteError(msg) from None
+    except BaseException:
+        discard(staged)
+        raise
     done: list[FileEdit] = []
     try:
-        for edit in edits:
-            if edit.changes:
-                write_atomic(edit.path, edit.after)
-                done.append(edit)
+        for edit, tmp in zip(changing, staged, strict=True):
+            tmp.replace(through_link(edit.path))
+            done.append(edit)
+            if after_each is not None:
+                after_each(edit)
     except OSError as exc:
+        discard(staged[len(done) :])
         undo_edits(done)
         msg = f"cannot write {exc.filename!r}: {exc.strerror}; files already written were restored"
         raise WriteError(msg) from None
     except BaseException:
+        discard(staged[len(done) :])
         undo_edits(done)
         raise
     return done
 
 
-def undo_edits(done: Sequence[FileEdit]) -> None:
-    """Put back the bytes each applied edit replaced, newest first."""
-    for edit in reversed(done):
-        if edit.before is None:
-            with contextlib.suppress(FileNotFoundError):
-                edit.path.unlink()
-        else:
-            write_atomic(edit.path, edit.before)
+ABSENT = b"absent"  # in a set of digests: "releasekit removed this file"
+
+
+@dataclass
+class Restored:
+    """What putting files back did: restored, kept (changed by someone else), failed."""
+
+    restored: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def restore(
+    originals: Sequence[tuple[Path, bytes | None, frozenset[bytes], int | None]],
+) -> Restored:
+    """Put back each file's original bytes, but only where its bytes are still ours.
+
+    `originals` holds (path, original bytes or None for a new file, the SHA-256 digests of
+    every content releasekit wrote there, `ABSENT` among them if it removed the file, and
+    the original permission bits or None). A file holding anything else was changed by
+    someone else since: it is kept, and named in the result. Every new content is staged
+    before any file is replaced, and a failure on one file does not stop the others.
+    """
+    result = Restored()
+    staged: list[tuple[Path, Path | None, int | None]] = []
+    for path, before, ours, mode in originals:
+        try:
+            current = path.read_bytes() if path.exists() or path.is_symlink() else None
+        except OSError as exc:
+            result.failed.append((path, exc.strerror or str(exc)))
+            continue
+        if current == before:
+            continue
+        state = ABSENT if current is None else hashlib.sha256(current).digest()
+        if state not in ours:
+            result.kept.append(path)
+            continue
+        try:
+            if before is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((path, stage(path, before) if before is not None else None, mode))
+        except OSError as exc:
+            result.failed.append((path, exc.strerror or str(exc)))
+    for path, tmp, mode in staged:
+        try:
+            if tmp is None:
+                path.unlink()
+            else:
+                if mode is not None:
+                    tmp.chmod(mode)
+                tmp.replace(through_link(path))
+            result.restored.append(path)
+        except OSError as exc:
+            if tmp is not None:
+                discard([tmp])
+            result.failed.append((path, exc.strerror or str(exc)))
+    return result
+
+
+def undo_edits(done: Sequence[FileEdit]) -> Restored:
+    """Put back the bytes each applied edit replaced, where the file still holds ours."""
+    return restore(
+        [
+            (edit.path, edit.before, frozenset({hashlib.sha256(edit.after).digest()}), None)
+            for edit in reversed(done)
+        ]
+    )

@@ -17,9 +17,10 @@ from pathlib import Path
 from git import Repo
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
+from releasekit import interrupts
 from releasekit.errors import GitError
 from releasekit.redaction import public_url, register_url, scrub
-from releasekit.timeouts import VARIABLES, limits
+from releasekit.timeouts import VARIABLES, Limits, limits
 
 __all__ = ["Git", "RemoteRefs", "public_url", "redact"]
 
@@ -58,6 +59,11 @@ class Git:
         """The repository's shared `.git` directory (the same for every worktree)."""
         return Path(self._repo.common_dir)
 
+    @property
+    def git_dir(self) -> Path:
+        """This work tree's own git directory (where its index and index.lock live)."""
+        return Path(self._repo.git_dir)
+
     def _execute(self, args: Sequence[str], *, timeout: float | None = None) -> str:
         self.calls += 1
         return str(
@@ -73,31 +79,15 @@ class Git:
         git's own low-speed limit: below 1 KiB/s for that long, git gives up by itself.
         """
         bounds = limits()
-        speed = [
-            "-c",
-            "http.lowSpeedLimit=1024",
-            "-c",
-            f"http.lowSpeedTime={bounds.git_low_speed:.0f}",
-        ]
         started = time.monotonic()
         try:
-            return self._execute([*speed, *args], timeout=bounds.git)
+            return self._execute([*_low_speed(bounds), *args], timeout=bounds.git)
         except GitCommandError as exc:
-            if time.monotonic() - started >= bounds.git or "did not complete in" in str(exc.stderr):
-                msg = (
-                    f"git {args[0]} did not finish within {bounds.git:g}s "
-                    f"({VARIABLES['git']}); the remote does not answer — check the network "
-                    f"and the remote's URL, or raise the limit"
-                )
-                raise GitError(msg) from None
-            if "Operation too slow" in str(exc.stderr):
-                msg = (
-                    f"git {args[0]} gave up: the remote sent less than 1 KiB/s for "
-                    f"{bounds.git_low_speed:g}s ({VARIABLES['git_low_speed']}); check the "
-                    f"network and the remote's URL, or raise the limit"
-                )
-                raise GitError(msg) from None
-            raise GitError(_failure(args, exc)) from None
+            timed_out = time.monotonic() - started >= bounds.git or "did not complete in" in str(
+                exc.stderr
+            )
+            slow = _too_slow(args, bounds, timed_out=timed_out, stderr=str(exc.stderr))
+            raise GitError(slow or _failure(args, exc)) from None
 
     def run(self, *args: str) -> str:
         """Run `git ARGS` in the work tree and return stdout; failure raises GitError."""
@@ -236,31 +226,102 @@ class Git:
 
     def push_atomic(self, remote: str, refspecs: Sequence[str]) -> None:
         """Push all `refspecs` in one `git push --atomic`: all are updated, or none."""
-        self.remote_run("push", "--atomic", "--quiet", "--porcelain", remote, *refspecs)
+        # Not stopped by a signal: whether it arrived is decided on the remote, so the
+        # release waits for its answer, within the wall-clock and low-speed limits.
+        bounds = limits()
+        args = ("push", "--atomic", "--quiet", "--porcelain", remote, *refspecs)
+        self.calls += 1
+        result = interrupts.run_plain(
+            ["git", *_low_speed(bounds), *args], cwd=self.root, stoppable=False,
+            timeout=bounds.git,
+        )  # fmt: skip
+        if result.returncode != 0:
+            slow = _too_slow(args, bounds, timed_out=result.timed_out, stderr=result.stderr)
+            raise GitError(
+                slow or _failure_text(args, result.returncode, result.stderr, result.stdout)
+            )
 
-    # --- changes (each one undone by the one after it) ----------------------------------
+    # --- changes: run so that a signal can stop them (see releasekit.interrupts) ----------
 
-    def commit_only(self, paths: Sequence[Path], message: str) -> None:
-        """Commit exactly `paths`, whatever else the index holds."""
-        self.run("commit", "--quiet", "--only", "-m", message, "--", *(str(p) for p in paths))
+    def change(self, *args: str, stoppable: bool = True) -> str:
+        """Run a changing `git ARGS` as a child that a handled signal stops; failure raises."""
+        self.calls += 1
+        result = interrupts.run_plain(["git", *args], cwd=self.root, stoppable=stoppable)
+        if result.returncode != 0:
+            raise GitError(_failure_text(args, result.returncode, result.stderr, result.stdout))
+        return result.stdout
 
-    def reset_branch(self, branch: str, to: str) -> None:
-        """Point `branch` back at `to` and make the index match it (the undo of a commit)."""
-        self.run("update-ref", "-m", "releasekit: undo release", f"refs/heads/{branch}", to)
+    def commit_only(self, paths: Sequence[Path], message_file: Path) -> str:
+        """Commit exactly `paths` (whatever else the index holds); return the new commit."""
+        # The message goes through a file: its size and bytes never meet an argv limit.
+        self.change(
+            "commit", "--quiet", "--only", "--cleanup=verbatim", "-F", str(message_file), "--",
+            *(str(p) for p in paths),
+        )  # fmt: skip
+        return self.run("rev-parse", "HEAD").strip()
+
+    def reset_branch(self, branch: str, to: str, *, old: str | None = None) -> None:
+        """Point `branch` at `to` (only if it is still at `old`, when given)."""
+        extra = [old] if old is not None else []
+        self.run("update-ref", "-m", "releasekit: undo release", f"refs/heads/{branch}", to, *extra)
+
+    def reset_index(self, to: str) -> None:
+        """Make the index match the tree of `to` (the undo of a commit's index change)."""
         self.run("read-tree", to)
         self.try_run("update-index", "-q", "--refresh")
 
-    def create_tag(self, name: str, message: str, *, sign: bool) -> None:
-        """Create the annotated tag `name` on HEAD with `message` kept verbatim."""
-        # Verbatim keeps '### Added' lines (git would strip them as comments), but it also
-        # keeps a missing final newline, and then a signature appended to the message is
-        # not at the start of a line: `git tag -v` reports "no signature found".
-        text = message if message.endswith("\n") else message + "\n"
-        self.run("tag", "-s" if sign else "-a", "--cleanup=verbatim", "-m", text, name)
+    def index_tree(self) -> str | None:
+        """The tree the index holds now (`git write-tree`), or None if git cannot say."""
+        out = self.try_run("write-tree")
+        return out.strip() if out else None
 
-    def delete_tag(self, name: str) -> None:
-        """Delete the local tag `name` if it exists."""
-        self.try_run("update-ref", "-d", f"refs/tags/{name}")
+    def create_tag(self, name: str, message_file: Path, *, target: str, sign: bool) -> None:
+        """Create the annotated tag `name` on `target`, its message the file kept verbatim."""
+        # Verbatim keeps '### Added' lines (git would strip them as comments). The file
+        # ends with a newline (see `message_file_text`), so a signature appended to the
+        # message starts on its own line, as `git tag -v` needs.
+        self.change(
+            "tag", "-s" if sign else "-a", "--cleanup=verbatim", "-F", str(message_file), name,
+            target,
+        )  # fmt: skip
+
+    def tag_signature(self, name: str) -> str | None:
+        """The kind of signature the annotated tag `name` carries (PGP, SSH, X509), or None."""
+        body = self.try_run("cat-file", "tag", f"refs/tags/{name}") or ""
+        for kind, marker in (
+            ("PGP", "-----BEGIN PGP SIGNATURE-----"),
+            ("SSH", "-----BEGIN SSH SIGNATURE-----"),
+            ("X509", "-----BEGIN SIGNED MESSAGE-----"),
+        ):
+            if f"\n{marker}\n" in body:
+                return kind
+        return None
+
+    def ref(self, name: str) -> str | None:
+        """The object `name` points at (a full ref name), or None if there is no such ref."""
+        out = self.try_run("rev-parse", "-q", "--verify", name)
+        return out.strip() if out else None
+
+    def peeled(self, name: str) -> str | None:
+        """The commit the ref `name` points at, or None."""
+        out = self.try_run("rev-parse", "-q", "--verify", f"{name}^{{commit}}")
+        return out.strip() if out else None
+
+    def parent_and_subject(self, commit: str) -> tuple[str | None, str]:
+        """The first parent of `commit` (None for a root commit) and its subject."""
+        out = self.run("log", "-1", "--format=%P%x00%s", commit).rstrip("\n")
+        parents, _, subject = out.partition("\0")
+        return (parents.split()[0] if parents.split() else None), subject
+
+    def delete_tag(self, name: str, *, old: str | None = None) -> None:
+        """Delete the local tag `name` (only if it still points at `old`, when given)."""
+        extra = [old] if old is not None else []
+        self.try_run("update-ref", "-d", f"refs/tags/{name}", *extra)
+
+
+def message_file_text(message: str) -> str:
+    """A commit or tag message as git should store it: ending with one newline."""
+    return message if message.endswith("\n") else message + "\n"
 
 
 def _stream(value: object, label: str) -> str:
@@ -270,13 +331,39 @@ def _stream(value: object, label: str) -> str:
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
 
 
+def _low_speed(bounds: Limits) -> list[str]:
+    """git's own low-speed limit: below 1 KiB/s for that long, git gives up by itself."""
+    return ["-c", "http.lowSpeedLimit=1024", "-c", f"http.lowSpeedTime={bounds.git_low_speed:.0f}"]
+
+
+def _too_slow(args: Sequence[str], bounds: Limits, *, timed_out: bool, stderr: str) -> str | None:
+    """The one-line message for a remote call that ran out of time, or None."""
+    if timed_out:
+        return (
+            f"git {args[0]} did not finish within {bounds.git:g}s "
+            f"({VARIABLES['git']}); the remote does not answer — check the network "
+            f"and the remote's URL, or raise the limit"
+        )
+    if "Operation too slow" in stderr:
+        return (
+            f"git {args[0]} gave up: the remote sent less than 1 KiB/s for "
+            f"{bounds.git_low_speed:g}s ({VARIABLES['git_low_speed']}); check the "
+            f"network and the remote's URL, or raise the limit"
+        )
+    return None
+
+
 def _failure(args: Sequence[str], exc: GitCommandError) -> str:
-    lines = [line.strip() for line in _stream(exc.stderr, "stderr").splitlines() if line.strip()]
+    return _failure_text(
+        args, exc.status, _stream(exc.stderr, "stderr"), _stream(exc.stdout, "stdout")
+    )
+
+
+def _failure_text(args: Sequence[str], status: object, stderr: str, stdout: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     # `push --porcelain` gives each refused ref as "!<TAB>from:to<TAB>[rejected] (reason)".
     lines += [
-        " ".join(line.split("\t")[1:])
-        for line in _stream(exc.stdout, "stdout").splitlines()
-        if line.startswith("!")
+        " ".join(line.split("\t")[1:]) for line in stdout.splitlines() if line.startswith("!")
     ]
-    detail = "; ".join(lines[-4:]) if lines else f"exit status {exc.status}"
+    detail = "; ".join(lines[-4:]) if lines else f"exit status {status}"
     return redact(f"git {args[0]} failed: {detail}")

@@ -1,23 +1,28 @@
-"""The release lock: one release at a time in one repository.
+"""The release lock: one writing releasekit command at a time in one repository.
 
 The lock is ``releasekit.lock`` in the repository's common git directory (shared by all
-worktrees), held with an exclusive ``flock`` for as long as the release runs. The file
-holds the holder's pid and host, for the message a second release prints.
+worktrees), held through the `filelock` library (``flock`` on POSIX, ``LockFileEx`` on
+Windows) for as long as a writing command runs: ``release``, ``bump``, ``changelog
+add``/``promote`` and ``init``. The file holds the holder's pid and host, for the message a
+second command prints.
 
-Stale locks: the kernel drops a ``flock`` when its process ends, however it ends (crash,
-``kill -9``, power loss), so a lock is never stale. A leftover file with nobody holding
-it is simply taken over. Removing the file by hand is never needed, and is harmless
-when no release is running.
+Stale locks: the operating system drops the lock when its process ends, however it ends
+(crash, ``kill -9``, power loss), so a lock is never stale; a leftover file that nobody
+holds is simply taken again. The lock file is never followed through a symlink
+(`filelock` opens it with ``O_NOFOLLOW``): a symlinked ``releasekit.lock`` is refused, and
+its target is never opened, let alone truncated.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import errno
 import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from releasekit.errors import LockError
 
@@ -28,49 +33,53 @@ LOCK_NAME = "releasekit.lock"
 def release_lock(git_dir: Path) -> Iterator[Path]:
     """Hold the release lock of the repository whose common git dir is `git_dir`."""
     path = git_dir / LOCK_NAME
-    fd = _acquire(path)
+    if path.is_symlink():  # filelock refuses it too (ELOOP); this names the remedy first
+        raise _symlink_error(path)
+    lock = FileLock(path, timeout=0, on_acquired=_write_holder, thread_local=False)
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+        lock.acquire()
+    except Timeout:
+        msg = (
+            f"another releasekit command is writing in this repository ({_holder(path)}, "
+            f"lock {str(path)!r}); wait for it to finish, then run again"
+        )
+        raise LockError(msg) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _symlink_error(path) from None
+        msg = f"cannot take the release lock {str(path)!r}: {exc.strerror}"
+        raise LockError(msg) from None
+    try:
         yield path
     finally:
-        with contextlib.suppress(OSError):
-            path.unlink()
-        os.close(fd)  # closing drops the flock
+        lock.release()
 
 
-def _acquire(path: Path) -> int:
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(fd)
-            os.close(fd)
-            msg = (
-                f"another release is running in this repository ({holder}, lock {str(path)!r}); "
-                "wait for it to finish, then run again"
-            )
-            raise LockError(msg) from None
-        except BaseException:
-            os.close(fd)
-            raise
-        # The holder before us may have removed the file after we opened it: then we
-        # hold a lock on a file nobody else will ever see. Start again on the new file.
-        try:
-            same = os.path.samestat(os.fstat(fd), path.stat())
-        except FileNotFoundError:
-            same = False
-        if same:
-            return fd
-        os.close(fd)
+def _symlink_error(path: Path) -> LockError:
+    return LockError(
+        f"the release lock {str(path)!r} is a symbolic link, which releasekit never follows; "
+        "remove the link and run again"
+    )
 
 
-def _holder(fd: int) -> str:
+def _write_holder(fd: int) -> None:
+    # Written through the locked descriptor, so it is the holder's own file.
+    with contextlib.suppress(OSError):
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
+
+
+def _holder(path: Path) -> str:
     try:
-        text = os.pread(fd, 200, 0).decode("utf-8", "replace").split()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return "holder unknown"
+    try:
+        text = os.read(fd, 200).decode("utf-8", "replace").split()
     except OSError:
         text = []
+    finally:
+        os.close(fd)
     if len(text) >= 2:
         return f"pid {text[0]} on {text[1]}"
     return "holder unknown"

@@ -11,26 +11,17 @@ between steps, so no step is ever left half-done.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import signal
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
-from typing import Protocol
 
 from packaging.version import Version
 
-from releasekit import changelog, readiness, versions
-from releasekit.changelog.fragments import (
-    ConsumeFragments,
-    FragmentPlan,
-    FragmentTool,
-    plan_fragments,
-)
+from releasekit import changelog, interrupts, readiness, versions
+from releasekit.changelog.fragments import FragmentPlan, FragmentTool, plan_fragments
 from releasekit.changelog.fragments import detect as detect_tool
 from releasekit.config import changelog_path
 from releasekit.errors import (
@@ -39,25 +30,31 @@ from releasekit.errors import (
     GitError,
     PushedButIncompleteError,
     ReleaseError,
+    ReleaseHangupError,
     ReleaseInterruptedError,
+    ReleasekitError,
+    ReleaseTerminatedError,
     UsageError,
     VersionPlaceError,
     WriteError,
     command,
 )
-from releasekit.files import (
-    FileEdit,
-    apply_edits,
-    decode,
-    display_path,
-    read_bytes,
-    undo_edits,
-)
+from releasekit.files import FileEdit, decode, display_path, read_bytes
 from releasekit.git import Git, RemoteRefs, public_url
+from releasekit.interrupts import Stopped
+from releasekit.journal import ABORT, CONTINUE, FileRecord, Journal, encode, refuse_if_pending
+from releasekit.journal import load as load_journal
 from releasekit.lock import release_lock
-from releasekit.project import Project, VersionPlace, load_project, version_edits
-
-Out = Callable[[str], None]
+from releasekit.project import Project, load_project, version_edits
+from releasekit.recovery import (
+    check_remote_before_undo,
+    clear_stale_git,
+    finish,
+    fresh_progress,
+    undo,
+    verify,
+)
+from releasekit.steps import Context, Out, Step, observe, steps_for
 
 
 @dataclass(frozen=True)
@@ -87,114 +84,6 @@ class Check:
         return f"{'ok' if self.ok else 'FAILED'}: {self.name}: {self.detail}"
 
 
-# --- actions ------------------------------------------------------------------------------
-
-
-class Action(Protocol):
-    """One change of a release: it describes itself, does itself, and undoes itself."""
-
-    def describe(self, *, dry_run: bool) -> str:
-        """One line: what this action would do (dry run) or is doing."""
-
-    def apply(self, git: Git) -> None:
-        """Make the change."""
-
-    def undo(self, git: Git) -> None:
-        """Take the change back; safe to call when `apply` failed half-way or never ran."""
-
-
-@dataclass
-class WriteFiles:
-    """Write the new bytes of the version places and the changelog."""
-
-    edits: list[FileEdit]
-    root: Path
-    summary: str
-
-    def describe(self, *, dry_run: bool) -> str:
-        names = ", ".join(display_path(edit.path, self.root) for edit in self.edits if edit.changes)
-        return f"{'would write' if dry_run else 'writing'} {names} ({self.summary})"
-
-    def apply(self, git: Git) -> None:
-        apply_edits(self.edits)
-
-    def undo(self, git: Git) -> None:
-        undo_edits([edit for edit in self.edits if edit.changes])
-
-
-@dataclass
-class Commit:
-    """Commit exactly the release's files, whatever else is in the work tree."""
-
-    paths: list[Path]
-    message: str
-    branch: str
-    before: str
-    root: Path
-    new: list[Path] = field(default_factory=list)  # files the release creates: added first
-
-    def describe(self, *, dry_run: bool) -> str:
-        verb = "would commit" if dry_run else "committing"
-        return f"{verb} {self.message!r} on {self.branch} ({len(self.paths)} file(s))"
-
-    def apply(self, git: Git) -> None:
-        if self.new:
-            git.run("add", "--", *(str(path) for path in self.new))
-        git.commit_only(self.paths, self.message)
-
-    def undo(self, git: Git) -> None:
-        git.reset_branch(self.branch, self.before)
-
-
-@dataclass
-class Tag:
-    """Create the annotated release tag, its message the version's changelog notes."""
-
-    name: str
-    message: str
-    sign: bool
-    signed_by_config: bool
-
-    def describe(self, *, dry_run: bool) -> str:
-        kind = "signed" if self.sign or self.signed_by_config else "annotated"
-        text = f"{'would tag' if dry_run else 'tagging'} {self.name} ({kind})"
-        if dry_run:
-            text += " with message:\n" + "\n".join(
-                f"    | {line}" for line in self.message.split("\n")
-            )
-        return text
-
-    def apply(self, git: Git) -> None:
-        git.create_tag(self.name, self.message, sign=self.sign)
-
-    def undo(self, git: Git) -> None:
-        git.delete_tag(self.name)
-
-
-@dataclass
-class NextDev:
-    """After the release commit, write the next `.dev0` version and commit it."""
-
-    places: tuple[VersionPlace, ...]
-    version: Version
-    root: Path
-    message: str
-    written: list[FileEdit] = field(default_factory=list)
-
-    def describe(self, *, dry_run: bool) -> str:
-        verb = "would write and commit" if dry_run else "writing and committing"
-        return f"{verb} the next development version {self.version} ({self.message!r})"
-
-    def apply(self, git: Git) -> None:
-        # Planned now, not earlier: the files hold the release's bytes only from here on.
-        edits = version_edits(self.places, self.version)
-        self.written = apply_edits(edits)
-        git.commit_only([edit.path for edit in edits], self.message)
-
-    def undo(self, git: Git) -> None:
-        undo_edits(self.written)  # the release commit's undo moves the branch back
-
-
 @dataclass
 class Plan:
     """Everything a release would do, and the result of every check."""
@@ -209,9 +98,14 @@ class Plan:
     last_tag: str | None
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
-    refspecs: list[str] = field(default_factory=list)
+    journal: Journal | None = None  # what applying would record; None when nothing to do
+    summary: str = ""
     fragments: FragmentPlan | None = None
+
+    @property
+    def actions(self) -> list[Step]:
+        """The local steps, in order (push and verify follow when pushing)."""
+        return steps_for(self.journal, self.summary) if self.journal is not None else []
 
     @property
     def failures(self) -> list[str]:
@@ -483,25 +377,60 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     plan.checks = check.checks
 
     if new is not None and tag is not None:
-        sign_config = git.config_bool("tag.gpgSign")
-        plan.actions = [
-            WriteFiles(edits, project.root, f"{current} -> {new}, changelog promoted"),
-            *([ConsumeFragments(consumed, project.root, tool.name)] if consumed and tool else []),
-            Commit(
-                [*written, *consumed], f"Release {new}", branch, head, project.root, new=created
-            ),
-            Tag(tag, notes or f"Release {new}", options.sign, sign_config),
-        ]
-        if options.next_dev:
-            dev = versions.bump(new, "dev")
-            plan.actions.append(
-                NextDev(project.places, dev, project.root, f"Start development of {dev}")
-            )
-        plan.refspecs = [
-            f"refs/heads/{branch}:refs/heads/{branch}",
-            f"refs/tags/{tag}:refs/tags/{tag}",
-        ]
+        dev = versions.bump(new, "dev") if options.next_dev else None
+        plan.summary = f"{current} -> {new}, changelog promoted"
+        plan.journal = Journal(
+            project=project.name,
+            current=str(current),
+            new=str(new),
+            tag=tag,
+            branch=branch,
+            remote=remote,
+            push=options.push,
+            sign=options.sign,
+            sign_by_config=git.config_bool("tag.gpgSign"),
+            next_dev=str(dev) if dev is not None else None,
+            commit_message=f"Release {new}",
+            tag_message=notes or f"Release {new}",
+            next_dev_message=f"Start development of {dev}" if dev is not None else None,
+            fragment_tool=tool.name if consumed and tool is not None else None,
+            start_head=head,
+            start_branch=local_branch or "",
+            start_index_tree=None,  # filled in just before the first change
+            remote_branch=remote_refs.heads.get(branch) if remote_refs else None,
+            remote_tag=remote_refs.tags.get(tag) if remote_refs else None,
+            files=[
+                *(
+                    FileRecord(
+                        path=display_path(edit.path, project.root),
+                        before=encode(edit.before),
+                        after=encode(edit.after),
+                        mode=_mode(edit.path),
+                    )
+                    for edit in edits
+                    if edit.changes
+                ),
+                # The news fragments a fragment tool consumed: the release removes them.
+                *(
+                    FileRecord(
+                        path=display_path(path, project.root),
+                        before=encode(read_bytes(path)),
+                        after=None,
+                        mode=_mode(path),
+                    )
+                    for path in consumed
+                ),
+            ],
+            git_dir=git.common_dir,
+        )
     return plan
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return None
 
 
 def _plan_fragments(git: Git, plan: Plan, tool: FragmentTool, check: _Checker) -> FragmentPlan:
@@ -581,43 +510,41 @@ def _check_up_to_date(
 # --- applying -----------------------------------------------------------------------------
 
 
-class _Interrupts:
-    """Hold Ctrl-C back while a step runs; `check` raises it between steps."""
-
-    def __init__(self) -> None:
-        self.pending = False
-
-    def _handler(self, signum: int, frame: FrameType | None) -> None:
-        self.pending = True
-
-    @contextmanager
-    def deferred(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        old = signal.signal(signal.SIGINT, self._handler)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, old)
-
-    def check(self) -> None:
-        if self.pending:
-            raise KeyboardInterrupt
-
-
 def release(root: Path, options: Options, out: Out) -> Plan:
     """Run a release in the repository at `root` (see the module docstring)."""
     git = Git(root)
     if options.dry_run:
+        refuse_if_pending(git.common_dir)
         return _run(git, root, options, out)
     with release_lock(git.common_dir):
+        refuse_if_pending(git.common_dir)
         return _run(git, root, options, out)
+
+
+def resume(root: Path, out: Out, *, abort: bool) -> None:
+    """`release --continue` or `release --abort`: finish or undo a stopped release."""
+    git = Git(root)
+    with release_lock(git.common_dir):
+        journal = load_journal(git.common_dir)
+        if journal is None:
+            flag = "--abort" if abort else "--continue"
+            msg = (
+                f"no stopped release to {flag[2:]} in this repository ('{flag}' has nothing to do)"
+            )
+            raise ReleaseError(msg)
+        out(f"found: {journal.state_line()}")
+        clear_stale_git(git, out)
+        with interrupts.guarded() as guard:
+            if abort:
+                _abort(git, Path(root), journal, out)
+            else:
+                _continue(Context(git, Path(root), journal, guard, out))
 
 
 def status(root: Path, options: Options, out: Out) -> Plan:
     """Print what a release right now would do, and every check; changes nothing."""
     git = Git(root)
+    refuse_if_pending(git.common_dir)
     plan = make_plan(git, root, options)
     out(f"version: {plan.current}")
     out(f"last release tag: {plan.last_tag or 'none'}")
@@ -670,7 +597,7 @@ def _run(git: Git, root: Path, options: Options, out: Out) -> Plan:
             raise ChecksFailedError(plan.failures)
         for action in plan.actions:
             out(action.describe(dry_run=True))
-        if options.push and plan.refspecs:
+        if options.push and plan.journal is not None:
             out(f"would push {plan.branch} and {plan.tag} to {plan.remote} in one atomic push")
             out(f"would verify that {plan.remote} has both at the expected commits")
     if plan.failures:
@@ -679,104 +606,130 @@ def _run(git: Git, root: Path, options: Options, out: Out) -> Plan:
         out("dry run: nothing was changed")
         return plan
     out(f"checks passed ({len(plan.checks)})")
-    _apply(git, plan, out)
+    if plan.journal is not None:
+        _apply(git, plan, out)
     return plan
 
 
 def _apply(git: Git, plan: Plan, out: Out) -> None:
-    interrupts = _Interrupts()
-    with interrupts.deferred():
-        done: list[Action] = []
-        step = "starting"
+    journal = plan.journal
+    assert journal is not None  # noqa: S101 - _run checks
+    with interrupts.guarded() as guard:
+        ctx = Context(git, plan.project.root, journal, guard, out)
+        journal.start_index_tree = git.index_tree()
+        journal.save()  # before the first change: from here on, a crash leaves a journal
         try:
-            for action in plan.actions:
-                interrupts.check()
-                step = action.describe(dry_run=False)
-                out(step)
-                done.append(action)  # before apply: its undo also cleans up a half-done step
-                action.apply(git)
-            interrupts.check()
-            if plan.options.push:
-                step = f"pushing {plan.branch} and {plan.tag} to {plan.remote} (atomic)"
-                out(step)
-                _push(git, plan)
-        except (KeyboardInterrupt, GitError, WriteError, VersionPlaceError) as exc:
-            _undo(git, done, out)
-            if isinstance(exc, KeyboardInterrupt) or interrupts.pending:
-                msg = f"interrupted while {step}; the release was undone, nothing was changed"
-                raise ReleaseInterruptedError(msg) from None
-            msg = f"failed while {step}: {exc}; the release was undone, nothing was changed"
-            raise ReleaseError(msg) from None
-        if plan.options.push:
-            _verify(git, plan, out)
-    if interrupts.pending:
-        out("interrupt received after the push was confirmed; the release is complete")
+            ctx.boundary("journal")
+            finish(ctx, fresh_progress(journal), plan.summary)
+        except PushedButIncompleteError:
+            raise  # the journal stays: '--continue' pushes what is missing and verifies
+        except BaseException as exc:
+            _failed(ctx, exc)
+        journal.remove()
+    if guard.stopping:
+        name = _signal_name(guard.signum)
+        out(f"{name} received after the push was confirmed; the release is complete")
     out(f"released {plan.new}" + ("" if plan.options.push else " locally (not pushed)"))
 
 
-def _push(git: Git, plan: Plan) -> None:
+def _failed(ctx: Context, exc: BaseException) -> None:
+    """Undo after `exc`, unless the push got through (then finish); always raise if undone."""
+    journal = ctx.journal
+    signum = _signum(exc) or ctx.guard.signum
+    step = ctx.step
     try:
-        git.push_atomic(plan.remote, plan.refspecs)
-    except GitError as failure:
-        # The push command failed. An atomic push changes all refs or none; make sure.
-        try:
-            found = _remote_release_refs(git, plan)
-        except GitError:
-            found = None
-        expected = _expected(git, plan)
-        if found == expected:
-            return  # the push did arrive: the release stands
-        if found is not None and any(found[key] == expected[key] for key in expected):
-            raise _incomplete(plan, f"{failure}; the remote has only part of the release") from None
-        raise
-
-
-def _expected(git: Git, plan: Plan) -> dict[str, str]:
-    return {
-        "branch": git.run("rev-parse", f"refs/heads/{plan.branch}").strip(),
-        "tag": git.run("rev-parse", f"refs/tags/{plan.tag}").strip(),
-    }
-
-
-def _remote_release_refs(git: Git, plan: Plan) -> dict[str, str | None]:
-    refs = git.remote_refs(plan.remote)
-    return {"branch": refs.heads.get(plan.branch), "tag": refs.tags.get(plan.tag or "")}
-
-
-def _verify(git: Git, plan: Plan, out: Out) -> None:
-    expected = _expected(git, plan)
-    try:
-        found = _remote_release_refs(git, plan)
-    except GitError as exc:
-        raise _incomplete(plan, f"the push was sent but could not be verified ({exc})") from None
-    if found != expected:
-        raise _incomplete(
-            plan,
-            f"{plan.remote} has {plan.branch} at {found['branch']} and {plan.tag} at "
-            f"{found['tag']}, expected {expected['branch']} and {expected['tag']}",
+        check_remote_before_undo(ctx.git, journal)
+    except ReleaseError as remote:
+        # The push may have arrived: never undo locally what the remote has.
+        if signum is not None and not isinstance(exc, ReleasekitError | GitError):
+            with contextlib.suppress(ReleasekitError):
+                verify(ctx, observe(ctx.git, journal))
+                return  # a signal after the push: the release is complete
+        raise _stopped_error(signum, f"stopped while {step}: {remote}") from None
+    done = undo(ctx.git, ctx.root, journal)
+    ctx.out(done.summary())
+    what = _what(exc, signum, step)
+    if done.failed:
+        msg = (
+            f"{what}; the undo could not finish ({'; '.join(done.failed)}); put that right, "
+            f"then run '{ABORT}' (the journal is kept)"
         )
-    out(f"verified: {plan.remote} has {plan.branch} at {expected['branch'][:12]} and {plan.tag}")
+    elif done.kept:
+        kept = "; ".join(done.kept)
+        msg = f"{what}; the release was undone except what someone else changed: {kept}"
+    else:
+        msg = f"{what}; the release was undone, nothing was changed"
+    raise _stopped_error(signum, msg) from None
 
 
-def _incomplete(plan: Plan, what: str) -> PushedButIncompleteError:
-    return PushedButIncompleteError(
-        f"{what}; the local release commit and tag {plan.tag!r} are kept. Next: check "
-        f"'{command('git', 'ls-remote', plan.remote)}', then push what is missing with "
-        f"'{command('git', 'push', '--atomic', plan.remote, plan.branch, plan.tag or '')}'"
-    )
+def _what(exc: BaseException, signum: int | None, step: str) -> str:
+    if isinstance(exc, Stopped | KeyboardInterrupt) or signum is not None:
+        if signum in (None, signal.SIGINT):
+            return f"interrupted while {step}"
+        return f"stopped by {_signal_name(signum)} while {step}"
+    detail = str(exc) if isinstance(exc, ReleasekitError) else f"{type(exc).__name__}: {exc}"
+    return f"failed while {step}: {detail}"
 
 
-def _undo(git: Git, done: Sequence[Action], out: Out) -> None:
-    """Undo `done`, newest first; if an undo fails, say exactly what is left to do by hand."""
-    for action in reversed(done):
-        try:
-            action.undo(git)
-        except (GitError, WriteError, OSError) as exc:
-            msg = (
-                f"undoing {action.describe(dry_run=False)!r} failed ({exc}); restore by hand: "
-                "'git status' and 'git log' show what is left"
-            )
-            raise ReleaseError(msg) from None
-    git.try_run("update-index", "-q", "--refresh")
-    if done:
-        out("undone: files, commit and tag restored to where they were")
+def _signum(exc: BaseException) -> int | None:
+    if isinstance(exc, Stopped):
+        return exc.signum
+    if isinstance(exc, KeyboardInterrupt):
+        return int(signal.SIGINT)
+    return None
+
+
+def _signal_name(signum: int | None) -> str:
+    return signal.Signals(signum).name if signum is not None else "a signal"
+
+
+def _stopped_error(signum: int | None, msg: str) -> ReleaseError:
+    kinds: dict[int, type[ReleaseError]] = {int(signal.SIGINT): ReleaseInterruptedError}
+    for name, kind in (("SIGTERM", ReleaseTerminatedError), ("SIGHUP", ReleaseHangupError)):
+        if hasattr(signal, name):
+            kinds[int(getattr(signal, name))] = kind
+    return kinds.get(signum if signum is not None else -1, ReleaseError)(msg)
+
+
+def _continue(ctx: Context) -> None:
+    journal = ctx.journal
+    branch = ctx.git.branch()
+    if branch != journal.branch:
+        msg = (
+            f"the stopped release is on branch {journal.branch!r} but HEAD is on {branch!r}; "
+            f"run '{command('git', 'switch', journal.branch)}', then '{CONTINUE}' again"
+        )
+        raise ReleaseError(msg)
+    try:
+        finish(
+            ctx,
+            observe(ctx.git, journal),
+            f"{journal.current} -> {journal.new}, changelog promoted",
+        )
+    except PushedButIncompleteError:
+        raise
+    except BaseException as exc:
+        signum = _signum(exc) or ctx.guard.signum
+        msg = (
+            f"{_what(exc, signum, ctx.step)}; the release is still stopped "
+            f"{journal.stopped_at()}: run '{CONTINUE}' again or '{ABORT}'"
+        )
+        raise _stopped_error(signum, msg) from None
+    journal.remove()
+    ctx.out(f"released {journal.new}" + ("" if journal.push else " locally (not pushed)"))
+
+
+def _abort(git: Git, root: Path, journal: Journal, out: Out) -> None:
+    check_remote_before_undo(git, journal)
+    done = undo(git, root, journal)
+    out(done.summary())
+    if done.failed:
+        msg = (
+            f"the undo of the release of {journal.new} could not finish "
+            f"({'; '.join(done.failed)}); put that right, then run '{ABORT}' again"
+        )
+        raise ReleaseError(msg)
+    if done.kept:
+        out(f"aborted the release of {journal.new}; kept what others changed since (above)")
+    else:
+        out(f"aborted the release of {journal.new}: the repository is back where it started")

@@ -171,11 +171,78 @@ def _out(line: str) -> None:
         reader_gone()
 
 
+def _writing(root: Path, *, dry_run: bool) -> contextlib.AbstractContextManager[None]:
+    """The release lock for a command that writes (none for a dry run, which writes nothing)."""
+    from releasekit.journal import writing  # noqa: PLC0415 - gitpython only when needed
+
+    return contextlib.nullcontext() if dry_run else writing(root)
+
+
 def _config_or_default() -> Config:
     try:
         return load_config(find_root())
     except ConfigError:
         return Config()
+
+
+def _parser_is_finishing() -> bool:
+    """Whether invoke's parser is checking, at the end, for missing positional arguments."""
+    frame = sys._getframe(2)
+    for _ in range(6):  # value <- (listcomp) <- missing_positional_args <- the parser step
+        name = frame.f_code.co_name
+        if name in ("complete_context", "handle"):
+            return name == "complete_context"
+        if frame.f_back is None:
+            break
+        frame = frame.f_back
+    return False
+
+
+class _OptionalPositional(Argument):
+    """A positional argument that may be left out, which invoke does not offer.
+
+    invoke's parser asks whether a positional argument is still empty twice: to decide that
+    the next word fills it, and when parsing ends, to fail if one is. This argument is
+    empty for the first question and not for the second; the task then gets None.
+    """
+
+    @property
+    def value(self) -> Any:  # noqa: ANN401 - invoke's type
+        """The value given, else the default; "" (not missing) once parsing ends."""
+        value = super().value
+        return "" if value is None and _parser_is_finishing() else value
+
+    @value.setter
+    def value(self, arg: Any) -> None:  # noqa: ANN401 - invoke's type
+        self.set_value(arg, cast=True)
+
+
+class _OptionalTailTask(ReleasekitTask):
+    """A task whose positional arguments named in `optional_tail` may be left out."""
+
+    optional_tail: ClassVar[tuple[str, ...]] = ("argument",)
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        """invoke's arguments, the optional tail made optional."""
+        return [
+            _OptionalPositional(
+                names=arg.names,
+                kind=arg.kind,
+                default=arg.default,
+                help=arg.help,
+                positional=True,
+                attr_name=arg.attr_name,
+            )
+            if arg.positional and arg.name in self.optional_tail
+            else arg
+            for arg in super().get_arguments(ignore_unknown_help=ignore_unknown_help)
+        ]
+
+
+class _OptionalTargetTask(_OptionalTailTask):
+    """`release`: TARGET may be left out (for `--continue` and `--abort`)."""
+
+    optional_tail: ClassVar[tuple[str, ...]] = ("target",)
 
 
 @command(
@@ -228,16 +295,18 @@ def version(c: Context, verbose: bool = False) -> None:
 )
 def bump(c: Context, target: str, pre: str | None = None, dry_run: bool = False) -> None:
     """Write a new version into every place that holds it."""
-    project = load_project(find_root())
-    current = project.version
-    new = versions.next_version(current, target, pre=pre)
-    verb = "would change" if dry_run else "changing"
-    for place in project.places:
-        _out(f"{verb} {place.label(project.root)}: {place.value} -> {new}")
-    edits = version_edits(project.places, new)
-    if not dry_run:
-        apply_edits(edits)
-    _out(f"{'would bump' if dry_run else 'bumped'} {current} -> {new}")
+    root = find_root()
+    with _writing(root, dry_run=dry_run):
+        project = load_project(root)
+        current = project.version
+        new = versions.next_version(current, target, pre=pre)
+        verb = "would change" if dry_run else "changing"
+        for place in project.places:
+            _out(f"{verb} {place.label(project.root)}: {place.value} -> {new}")
+        edits = version_edits(project.places, new)
+        if not dry_run:
+            apply_edits(edits)
+        _out(f"{'would bump' if dry_run else 'bumped'} {current} -> {new}")
 
 
 @command(
@@ -263,15 +332,16 @@ def init(  # noqa: PLR0917 - invoke maps parameters to flags
 
     root = project_root()
     _out(f"releasekit init in {root}{' (dry run)' if dry_run else ''}:")
-    run_init(
-        root,
-        _out,
-        dry_run=dry_run,
-        force=force,
-        add_unreleased=add_unreleased,
-        skip_existing=skip_existing,
-        requirement=requirement,
-    )
+    with _writing(root, dry_run=dry_run):
+        run_init(
+            root,
+            _out,
+            dry_run=dry_run,
+            force=force,
+            add_unreleased=add_unreleased,
+            skip_existing=skip_existing,
+            requirement=requirement,
+        )
 
 
 @command(
@@ -285,11 +355,15 @@ def init(  # noqa: PLR0917 - invoke maps parameters to flags
         "allow_empty": "release even when the changelog's Unreleased section is empty",
         "sign": "sign the tag (also when git's tag.gpgSign is set)",
         "next_dev": "after the release commit, commit the next .dev0 version too",
+        "continue": "finish a release that was stopped half-way (tag, push, verify)",
+        "abort": "undo a release that was stopped half-way, back to where it started",
     },
+    klass=_OptionalTargetTask,
+    positional=["target"],
 )
 def release(  # noqa: PLR0917 - invoke maps parameters to flags
     c: Context,
-    target: str,
+    target: str | None = None,
     pre: str | None = None,
     dry_run: bool = False,
     no_push: bool = False,
@@ -297,10 +371,21 @@ def release(  # noqa: PLR0917 - invoke maps parameters to flags
     allow_empty: bool = False,
     sign: bool = False,
     next_dev: bool = False,
+    continue_: bool = False,
+    abort: bool = False,
 ) -> None:
     """Release: check everything, commit, tag, push atomically; undo on any failure."""
     from releasekit import release as releasing  # noqa: PLC0415 - gitpython only when needed
 
+    if continue_ or abort:
+        if target or (continue_ and abort) or dry_run or no_push or next_dev or sign or pre or date:
+            msg = "'release --continue' and 'release --abort' take nothing else"
+            raise UsageError(msg)
+        releasing.resume(find_root(), _out, abort=abort)
+        return
+    if not target:
+        msg = "'release' needs a TARGET (major, minor, patch, ..., or a version)"
+        raise UsageError(msg)
     options = releasing.Options(
         target=target,
         pre=pre,
@@ -468,60 +553,6 @@ def doctor(c: Context) -> None:
 # --- the changelog ---------------------------------------------------------------------
 
 
-def _parser_is_finishing() -> bool:
-    """Whether invoke's parser is checking, at the end, for missing positional arguments."""
-    frame = sys._getframe(2)
-    for _ in range(6):  # value <- (listcomp) <- missing_positional_args <- the parser step
-        name = frame.f_code.co_name
-        if name in ("complete_context", "handle"):
-            return name == "complete_context"
-        if frame.f_back is None:
-            break
-        frame = frame.f_back
-    return False
-
-
-class _OptionalPositional(Argument):
-    """A positional argument that may be left out, which invoke does not offer.
-
-    invoke's parser asks whether a positional argument is still empty twice: to decide that
-    the next word fills it, and when parsing ends, to fail if one is. This argument is
-    empty for the first question and not for the second; the task then gets None.
-    """
-
-    @property
-    def value(self) -> Any:  # noqa: ANN401 - invoke's type
-        """The value given, else the default; "" (not missing) once parsing ends."""
-        value = super().value
-        return "" if value is None and _parser_is_finishing() else value
-
-    @value.setter
-    def value(self, arg: Any) -> None:  # noqa: ANN401 - invoke's type
-        self.set_value(arg, cast=True)
-
-
-class _OptionalTailTask(ReleasekitTask):
-    """A task whose positional arguments named in `optional_tail` may be left out."""
-
-    optional_tail: ClassVar[tuple[str, ...]] = ("argument",)
-
-    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
-        """invoke's arguments, the optional tail made optional."""
-        return [
-            _OptionalPositional(
-                names=arg.names,
-                kind=arg.kind,
-                default=arg.default,
-                help=arg.help,
-                positional=True,
-                attr_name=arg.attr_name,
-            )
-            if arg.positional and arg.name in self.optional_tail
-            else arg
-            for arg in super().get_arguments(ignore_unknown_help=ignore_unknown_help)
-        ]
-
-
 _CHANGELOG_ACTIONS = ("promote", "check", "add", "draft")
 
 
@@ -548,7 +579,6 @@ def changelog(  # noqa: PLR0917 - invoke maps parameters to flags
     type: str | None = None,  # the flag is --type
 ) -> None:
     """Edit or lint the changelog: promote VERSION, check, add TEXT, draft."""
-    from releasekit import changelog as log  # noqa: PLC0415
 
     root = find_root()
     config = load_config(root)
@@ -561,6 +591,25 @@ def changelog(  # noqa: PLR0917 - invoke maps parameters to flags
         return
     if _fragment_changelog(root, action, config.changelog):
         return
+    writes = action in ("promote", "add") and not dry_run
+    with _writing(root, dry_run=not writes):
+        _changelog_edit(root, config, path, action, argument, date, dry_run, allow_empty, type)
+
+
+def _changelog_edit(  # noqa: PLR0917 - the changelog task's arguments
+    root: Path,
+    config: Config,
+    path: Path,
+    action: str,
+    argument: str | None,
+    date: str | None,
+    dry_run: bool,
+    allow_empty: bool,
+    type: str | None,
+) -> None:
+    from releasekit import changelog as log  # noqa: PLC0415
+
+    # Read under the lock: what the edit replaces is what the file holds now.
     before, text = _read_changelog(path, missing_ok=action == "add")
     try:
         if action == "check":
