@@ -10,6 +10,7 @@ says exactly what the remote has.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -206,9 +207,21 @@ def check_remote_before_undo(git: Git, journal: Journal) -> None:
         raise ReleaseError(msg)
 
 
+def clean_temporaries(root: Path, journal: Journal) -> None:
+    """Remove the temporary files a killed release left beside its files and its journal."""
+    places = {((root / record.path).parent, Path(record.path).name) for record in journal.files}
+    places.add((journal.path.parent, journal.path.name))
+    for directory, name in places:
+        # `files.stage` names them '.NAME.<random>.tmp': nobody else writes such names.
+        for leftover in directory.glob(f".{glob.escape(name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
 def undo(git: Git, root: Path, journal: Journal) -> Undone:
     """Put the repository back where the journal started; every part runs (files first)."""
     done = Undone()
+    clean_temporaries(root, journal)
     progress = observe(git, journal)
     ours = progress.ours | {c for c in (journal.release_commit, journal.next_dev_commit) if c}
     _undo_files(root, journal, done)

@@ -48,6 +48,7 @@ from releasekit.lock import release_lock
 from releasekit.project import Project, load_project, version_edits
 from releasekit.recovery import (
     check_remote_before_undo,
+    clean_temporaries,
     clear_stale_git,
     finish,
     fresh_progress,
@@ -617,7 +618,14 @@ def _apply(git: Git, plan: Plan, out: Out) -> None:
     with interrupts.guarded() as guard:
         ctx = Context(git, plan.project.root, journal, guard, out)
         journal.start_index_tree = git.index_tree()
-        journal.save()  # before the first change: from here on, a crash leaves a journal
+        try:
+            journal.save()  # before the first change: from here on, a crash leaves a journal
+        except OSError as exc:
+            msg = (
+                f"cannot write the release journal {str(journal.path)!r}: {exc.strerror}; "
+                "nothing was changed"
+            )
+            raise WriteError(msg) from None
         try:
             ctx.boundary("journal")
             finish(ctx, fresh_progress(journal), plan.summary)
@@ -701,11 +709,9 @@ def _continue(ctx: Context) -> None:
         )
         raise ReleaseError(msg)
     try:
-        finish(
-            ctx,
-            observe(ctx.git, journal),
-            f"{journal.current} -> {journal.new}, changelog promoted",
-        )
+        clean_temporaries(ctx.root, journal)
+        summary = f"{journal.current} -> {journal.new}, changelog promoted"
+        finish(ctx, observe(ctx.git, journal), summary)
     except PushedButIncompleteError:
         raise
     except BaseException as exc:
