@@ -70,12 +70,16 @@ PROJECT = {
 
 BOUNDARIES = ("journal", "write:1", "write", "commit", "tag", "next-dev", "push")
 
+_SUBJECT = "git log -1 --format=%s"
 # Inside git calls: (hook home, hook name, condition before the wait).
 IN_GIT: dict[str, tuple[str, str, str]] = {
     # git holds index.lock while pre-commit runs: a killed group leaves it stale.
-    "in:commit": ("local", "pre-commit", "git log -1 --format=%s | grep -q '^Release' && exit 0"),
-    "in:post-commit": ("local", "post-commit", "git log -1 --format=%s | grep -q '^Release' || exit 0"),
-    "in:tag": ("local", "reference-transaction", '[ "$1" = prepared ] || exit 0\ngrep -q refs/tags/ || exit 0'),
+    "in:commit": ("local", "pre-commit", f"{_SUBJECT} | grep -q '^Release' && exit 0"),
+    "in:post-commit": ("local", "post-commit", f"{_SUBJECT} | grep -q '^Release' || exit 0"),
+    "in:tag": (
+        "local", "reference-transaction",
+        '[ "$1" = prepared ] || exit 0\ngrep -q refs/tags/ || exit 0',
+    ),
     "in:next-dev": ("local", "commit-msg", 'grep -q "^Start" "$1" || exit 0'),
     "in:push": ("remote", "pre-receive", ""),
 }  # fmt: skip
@@ -249,11 +253,30 @@ def reference(template: Path, where: Path) -> dict[str, object]:
     return state(repo, remote)
 
 
+class _Broken(Exception):
+    """The case did not end as it must."""
+
+
 def run_case(case: Case, template: Path, where: Path, released: Mapping[str, object]) -> Outcome:
     """Run one case in `where` (see the module docstring)."""
     repo, remote = copy_template(template, where)
     before = state(repo, remote)
     log: list[str] = []
+    try:
+        _kill(case, repo, remote, where, log)
+        _resolve(case, repo, where / "go", log)
+    except _Broken as broken:
+        return Outcome(case, "BROKEN", str(broken), log)
+    after = state(repo, remote)
+    if after == before:
+        return Outcome(case, "original", "", log)
+    if after == released:
+        return Outcome(case, "released", "", log)
+    differs = [key for key in after if after[key] not in (before[key], released[key])]
+    return Outcome(case, "BROKEN", f"neither state: {differs}", log)
+
+
+def _kill(case: Case, repo: Path, remote: Path, where: Path, log: list[str]) -> None:
     marker, go = where / "reached", where / "go"
     run_env = env()
     if case.point in IN_GIT:
@@ -273,8 +296,9 @@ def run_case(case: Case, template: Path, where: Path, released: Mapping[str, obj
     )
     try:
         if not _wait_for(marker, proc):
-            out, err = proc.communicate(timeout=60)
-            return Outcome(case, "BROKEN", f"never reached {case.point}: {err.strip()}", log)
+            _, err = proc.communicate(timeout=60)
+            msg = f"never reached {case.point}: {err.strip()}"
+            raise _Broken(msg)
         signum = signal.SIGTERM if case.signal == "TERM" else signal.SIGKILL
         if case.target == "group":
             os.killpg(proc.pid, signum)
@@ -282,45 +306,46 @@ def run_case(case: Case, template: Path, where: Path, released: Mapping[str, obj
             os.kill(proc.pid, signum)
         if case.signal == "TERM":
             go.touch()  # a push is waited for; a stopped git leaves its hook waiting
-        _out, err = proc.communicate(timeout=120)
-        log.append(f"release exit {proc.returncode}: {err.strip()[-300:]}")
-        if case.signal == "TERM" and proc.returncode not in (143, 0):
-            return Outcome(case, "BROKEN", f"SIGTERM gave exit {proc.returncode}", log)
-        if "Traceback" in err:
-            return Outcome(case, "BROKEN", "a traceback", log)
+        _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            proc.communicate()
+    log.append(f"release exit {proc.returncode}: {err.strip()[-300:]}")
+    if case.signal == "TERM" and proc.returncode not in (143, 0):
+        msg = f"SIGTERM gave exit {proc.returncode}"
+        raise _Broken(msg)
+    if "Traceback" in err:
+        msg = "a traceback"
+        raise _Broken(msg)
+
+
+def _resolve(case: Case, repo: Path, go: Path, log: list[str]) -> None:
     if _git_running(repo):
         refused = _cli(repo, "release", f"--{case.resolution}")
         log.append(f"with git still running: exit {refused.returncode}: {refused.stderr.strip()}")
         if refused.returncode == 0 or "still running" not in refused.stderr:
-            return Outcome(case, "BROKEN", "recovery did not wait for the running git", log)
+            msg = "recovery did not wait for the running git"
+            raise _Broken(msg)
     go.touch()
     deadline = time.monotonic() + 60
     while _git_running(repo) and time.monotonic() < deadline:
         time.sleep(0.05)
-    journal = (repo / ".git" / "releasekit-release.json").exists()
-    if journal:
+    if (repo / ".git" / "releasekit-release.json").exists():
         status = _cli(repo, "status")
         log.append(f"status: {status.stderr.strip()}")
         if status.returncode != 1 or " stopped " not in status.stderr:
-            return Outcome(case, "BROKEN", "status did not name the stopped release", log)
+            msg = "status did not name the stopped release"
+            raise _Broken(msg)
         bump = _cli(repo, "bump", "patch")
         if bump.returncode != 1 or "--continue" not in bump.stderr:
-            return Outcome(case, "BROKEN", "bump did not refuse", log)
+            msg = "bump did not refuse"
+            raise _Broken(msg)
     resolved = _cli(repo, "release", f"--{case.resolution}")
     log.append(f"--{case.resolution}: exit {resolved.returncode}: {resolved.stderr.strip()}")
     if case.resolution == "abort" and "already on" in resolved.stderr:
         resolved = _cli(repo, "release", "--continue")
         log.append(f"then --continue: exit {resolved.returncode}: {resolved.stderr.strip()}")
     if "Traceback" in resolved.stderr:
-        return Outcome(case, "BROKEN", "a traceback while resolving", log)
-    after = state(repo, remote)
-    if after == before:
-        return Outcome(case, "original", "", log)
-    if after == released:
-        return Outcome(case, "released", "", log)
-    differs = [key for key in after if after[key] not in (before[key], released[key])]
-    return Outcome(case, "BROKEN", f"neither state: {differs}", log)
+        msg = "a traceback while resolving"
+        raise _Broken(msg)

@@ -267,7 +267,9 @@ def test_signed_is_said_only_when_the_tag_carries_a_signature(
 ) -> None:
     # A signing program that reports success and signs nothing: git makes a plain tag.
     fake = tmp_path / "fake-gpg"
-    fake.write_text('#!/bin/sh\necho "[GNUPG:] SIG_CREATED D 1 8 00 0 X" >&2\nexit 0\n')
+    fake.write_text(
+        '#!/bin/sh\ncat >/dev/null\necho "[GNUPG:] SIG_CREATED D 1 8 00 0 X" >&2\nexit 0\n'
+    )
     fake.chmod(0o755)
     repo.git("config", "gpg.program", str(fake))
     before = repo.state()
@@ -340,7 +342,9 @@ def test_a_full_disk_fails_before_anything_changes_and_the_undo_finishes_later(
         before = made.state()
         proc = paused(made, tmp_path, "commit")
         filler = disk / "filler"
-        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=4k"], capture_output=True)
+        subprocess.run(
+            ["dd", "if=/dev/zero", f"of={filler}", "bs=4k"], capture_output=True, check=False
+        )
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 143
