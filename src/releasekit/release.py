@@ -1,12 +1,13 @@
-"""The release transaction: plan, check everything, apply with undo, push atomically, verify.
+"""The release transaction: plan, check everything, apply from a journal, push, verify.
 
-A release is a `Plan`: the new version, the file edits, and a list of actions that each
-describe themselves ("would tag ..." / "tagging ...") and can be undone. Every check runs
-before the first change, and all failures are reported together. Once a file has been
-written, any failure or interrupt before the push is confirmed undoes every action,
-newest first: the files get their old bytes back, the tag and the commits go, and the
-branch and index point where they did. Ctrl-C is held back while a step runs and taken
-between steps, so no step is ever left half-done.
+A release is a `Plan`: the new version, the file edits, and the journal it would write
+(`releasekit.journal`), whose steps (`releasekit.steps`) each describe themselves ("would
+tag ..." / "tagging ..."). Every check runs before the first change, and all failures are
+reported together. The journal is written before the first change; any failure, exception
+or signal (SIGINT, SIGTERM, SIGHUP: `releasekit.interrupts`) before the push is confirmed
+undoes everything (`releasekit.recovery`): files first, never over someone else's bytes,
+then the tag, the branch and the index. After SIGKILL or a crash the journal stays, and
+`release --continue` / `release --abort` finish or undo the release.
 """
 
 from __future__ import annotations
