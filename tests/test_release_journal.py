@@ -83,6 +83,7 @@ SUBSET = [
     Case("in:commit", "KILL", "process", "abort"),  # git runs on after releasekit died
     Case("in:commit", "TERM", "process", "abort"),  # a hanging hook: git is stopped
     Case("in:tag", "TERM", "group", "continue"),
+    Case("in:tag", "KILL", "group", "continue"),  # a stale refs/tags/v1.3.0.lock
     Case("in:post-commit", "KILL", "process", "continue"),
     Case("in:push", "TERM", "process", "abort"),  # the push is waited for: complete
 ]

@@ -341,8 +341,21 @@ def _holders(path: Path) -> list[int]:
     return found
 
 
-def clear_stale_git(git: Git, out: Out) -> None:
-    """Refuse while a git process still works here; remove an index.lock nobody holds."""
+def _git_locks(git: Git, journal: Journal) -> list[Path]:
+    # The lock files the release's git commands take: a git killed while holding one
+    # leaves it behind, and git refuses to touch that file's ref (or the index) again.
+    common = git.common_dir
+    return [
+        git.git_dir / "index.lock",
+        git.git_dir / "HEAD.lock",
+        common / "packed-refs.lock",
+        common / "refs" / "heads" / f"{journal.branch}.lock",
+        common / "refs" / "tags" / f"{journal.tag}.lock",
+    ]
+
+
+def clear_stale_git(git: Git, journal: Journal, out: Out) -> None:
+    """Refuse while a git process still works here; remove git locks that nobody holds."""
     running = git_processes(git.root)
     if running:
         pids = ", ".join(str(pid) for pid in running)
@@ -351,20 +364,19 @@ def clear_stale_git(git: Git, out: Out) -> None:
             "by the stopped release; wait for it to end (or stop it), then run again"
         )
         raise ReleaseError(msg)
-    lock = git.git_dir / "index.lock"
-    if not lock.exists():
-        return
-    if not Path("/proc").is_dir():
-        msg = (
-            f"{str(lock)!r} exists and releasekit cannot tell here whether a git process "
-            "holds it; if no git is running, delete it and run again"
-        )
-        raise ReleaseError(msg)
-    holders = _holders(lock.resolve())
-    if holders:
-        msg = f"{str(lock)!r} is held by pid {holders[0]}; wait for it to end, then run again"
-        raise ReleaseError(msg)
-    lock.unlink()
-    out(
-        f"removed a stale {display_path(lock, git.root)} left by a stopped git (no process held it)"
-    )
+    for lock in _git_locks(git, journal):
+        if not lock.exists():
+            continue
+        name = display_path(lock, git.root)
+        if not Path("/proc").is_dir():
+            msg = (
+                f"{name!r} exists and releasekit cannot tell here whether a git process "
+                "holds it; if no git is running, delete it and run again"
+            )
+            raise ReleaseError(msg)
+        holders = _holders(lock.resolve())
+        if holders:
+            msg = f"{name!r} is held by pid {holders[0]}; wait for it to end, then run again"
+            raise ReleaseError(msg)
+        lock.unlink()
+        out(f"removed a stale {name} left by a stopped git (no process held it)")

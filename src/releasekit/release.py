@@ -535,7 +535,7 @@ def resume(root: Path, out: Out, *, abort: bool) -> None:
             )
             raise ReleaseError(msg)
         out(f"found: {journal.state_line()}")
-        clear_stale_git(git, out)
+        clear_stale_git(git, journal, out)
         with interrupts.guarded() as guard:
             if abort:
                 _abort(git, Path(root), journal, out)
