@@ -83,9 +83,11 @@ class Project:
             )
         raise VersionPlaceError(msg)
 
-    def spell(self, version: Version) -> Version:
-        """`version` as this project writes it (padding, bare .dev)."""
-        return self.spelling.write(version)
+    def spell(self, version: Version, *, like: str | None = None) -> Version:
+        """`version` as this project writes it (padding, bare .dev); `like` is the text
+        a user gave for it, whose own padding is kept too."""
+        chosen = self.spelling if like is None else self.spelling.merge(spelling.learn([like]))
+        return chosen.write(version)
 
 
 def load_project(root: Path) -> Project:
@@ -118,6 +120,24 @@ def load_project(root: Path) -> Project:
         tools=tuple(found.tools),
         git_problem=problem,
     )
+
+
+def describe_places(project: Project) -> list[str]:
+    """For `version --verbose`: every place, why it counts, and what is left alone."""
+    root = project.root
+    lines = []
+    if project.tag_source is not None:
+        source = project.tag_source
+        nearest = project.nearest.tag if project.nearest else "none reachable from HEAD"
+        lines.append(f"git tags: {source.backend} ({source.where}); nearest release tag {nearest}")
+    for place in project.places:
+        lines.append(f"{place.label(root)}: {place.value}  <- {place.reason or 'configured'}")
+    note = project.prefix.note()
+    lines.append(note if note is not None else f"tag prefix {project.prefix.prefix!r} (configured)")
+    lines.append(f"spelling: {project.spelling.describe()}")
+    lines.extend(f"other tool: {tool}" for tool in project.tools)
+    lines.extend(f"left alone: {line}" for line in project.left_alone)
+    return lines
 
 
 def _tag_text(nearest: tags.Release | None, prefix: str) -> str | None:

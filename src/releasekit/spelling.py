@@ -54,6 +54,16 @@ class Spelling:
             text += f"+{version.local}"
         return version if text == str(Version(text)) else Spelled(text)
 
+    def merge(self, other: Spelling) -> Spelling:
+        """Both spellings' liberties (an explicit version's padding joins the project's)."""
+        size = max(len(self.widths), len(other.widths))
+        mine = (*self.widths, *([0] * (size - len(self.widths))))
+        theirs = (*other.widths, *([0] * (size - len(other.widths))))
+        return Spelling(
+            widths=tuple(max(a, b) for a, b in zip(mine, theirs, strict=True)),
+            bare_dev=self.bare_dev or other.bare_dev,
+        )
+
     def describe(self) -> str:
         """For people: what this spelling keeps."""
         kept = []

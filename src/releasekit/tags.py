@@ -17,6 +17,7 @@ Which versions count (the contract; the README repeats it):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -73,7 +74,6 @@ def all_tags(git: Git) -> list[TagInfo]:
     """Every tag, newest first (one git call)."""
     out = git.run(
         "for-each-ref",
-        "--sort=-version:refname",  # ties (tags of one commit): the higher version first
         "--sort=-creatordate",
         "--format=%(refname:lstrip=2)%09%(objecttype)%09%(creatordate:unix)",
         "refs/tags",
@@ -82,7 +82,18 @@ def all_tags(git: Git) -> list[TagInfo]:
     for line in out.splitlines():
         name, kind, date = ([*line.split("\t"), "", ""])[:3]
         found.append(TagInfo(name, kind == "tag", int(date) if date.isdigit() else 0))
+    # Tags made in the same second (often tags of one commit): the higher version first.
+    found.sort(key=_version_key, reverse=True)
+    found.sort(key=lambda tag: tag.date, reverse=True)  # stable: keeps the version order
     return found
+
+
+def _version_key(tag: TagInfo) -> tuple[int, Version]:
+    for prefix in PREFIXES:
+        version = release_version(tag.name, prefix)
+        if version is not None:
+            return (1, version)
+    return (0, Version("0"))
 
 
 def reachable_tags(git: Git) -> set[str]:
@@ -91,6 +102,11 @@ def reachable_tags(git: Git) -> set[str]:
         "for-each-ref", "--merged", "HEAD", "--format=%(refname:lstrip=2)", "refs/tags"
     )
     return set((out or "").split())
+
+
+def tags_at_head(git: Git) -> set[str]:
+    """The tags that point at HEAD (one git call)."""
+    return set((git.try_run("tag", "--points-at", "HEAD") or "").split())
 
 
 def release_version(name: str, prefix: str, source: TagSource | None = None) -> Version | None:
@@ -164,8 +180,13 @@ def judge(
     current: Version | None,
     releases: Mapping[str, Version],
     reachable: set[str],
+    at_head: AbstractSet[str] = frozenset(),
 ) -> Verdict:
-    """Apply the contract above to `new` against the current version and `releases`."""
+    """Apply the contract above to `new` against the current version and `releases`.
+
+    One more refusal: a higher tag on the very commit being released (HEAD) is no stray;
+    the project's files were not bumped to it.
+    """
     if current is not None and new <= current:
         return Verdict(
             failure=(
@@ -181,6 +202,15 @@ def judge(
                 f"new version {str(new)!r} is not greater than the release tag "
                 f"{blocking[1]!r} on its line {'.'.join(map(str, line_of(new)))}; "
                 f"give a version greater than {str(blocking[0])!r}"
+            )
+        )
+    on_head = sorted((v, t) for t, v in releases.items() if t in at_head and v > new)
+    if on_head:
+        version, tag = on_head[-1]
+        return Verdict(
+            failure=(
+                f"HEAD is already tagged {tag!r} ({version}), higher than {new}; release a "
+                f"version greater than {str(version)!r}, or move that tag if it is a mistake"
             )
         )
     verdict = Verdict()
