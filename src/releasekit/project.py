@@ -102,7 +102,7 @@ def load_project(root: Path) -> Project:
     places = [] if source is not None else find_places(root, pyproject, config)
     nearest = tags.nearest_release(git, prefix.prefix, source) if source and git else None
     current = places[0].value if places else (_tag_text(nearest, prefix.prefix))
-    found = records.find_records(root, pyproject, current)
+    found = records.find_records(root, pyproject, current, changelog=config.changelog)
     places.extend(found.places)
     tagged = [
         name[len(prefix.prefix) :] for name in names if tags.release_version(name, prefix.prefix)

@@ -36,15 +36,18 @@ class Records:
     places: list[VersionPlace] = field(default_factory=list)
     left_alone: list[str] = field(default_factory=list)
     tools: list[str] = field(default_factory=list)
+    changelog: Path | None = None  # releasekit promotes it; no other tool's entry edits it
 
 
-def find_records(root: Path, pyproject: dict[str, Any], current: str | None) -> Records:
+def find_records(
+    root: Path, pyproject: dict[str, Any], current: str | None, *, changelog: str
+) -> Records:
     """Every record of bump-my-version, commitizen and tbump that the project configures.
 
     `current` is the version as the project's own places write it: the value a tool's
     file entries are searched for when the tool does not keep its own copy.
     """
-    found = Records()
+    found = Records(changelog=(root / changelog).resolve())
     _bumpversion(root, pyproject, found)
     _commitizen(root, pyproject, current, found)
     _tbump(root, pyproject, found)
@@ -280,7 +283,13 @@ def _file_entry(
             why = "a regex search" if regex else f"placeholders {', '.join(sorted(others))}"
             found.left_alone.append(f"{what}: {why}; {tool} edits it, releasekit does not")
             continue
+        if "{current_version}" not in search:
+            found.left_alone.append(f"{what}: its search {search!r} is not the version")
+            continue
         path = (root / name).resolve()
+        if path == found.changelog:
+            found.left_alone.append(f"{what}: releasekit promotes the changelog itself")
+            continue
         if not path.is_relative_to(root.resolve()) or not path.is_file():
             msg = f"{what}: {name!r} is not a file inside the project; fix the {tool} settings"
             raise VersionPlaceError(msg)

@@ -2,9 +2,9 @@
 
 Which versions count (the contract; the README repeats it):
 
-* A release tag is the tag prefix and a version (see `versions`); every other tag
-  (``latest``, ``v16`` aliases, names that do not parse, names the scm tool's own
-  ``tag_regex`` refuses) is ignored.
+* A release tag is the tag prefix and a version of at least two numbers (see
+  `versions`); every other tag (``latest``, ``v16`` aliases, names that do not parse,
+  names the scm tool's own ``tag_regex`` refuses) is ignored.
 * The *line* of a version is its first two release numbers (``1.2`` for ``1.2.4``,
   ``2026.08`` for CalVer ``2026.08.17``): projects that keep maintenance branches branch
   per minor series.
@@ -110,13 +110,17 @@ def tags_at_head(git: Git) -> set[str]:
 
 
 def release_version(name: str, prefix: str, source: TagSource | None = None) -> Version | None:
-    """The version `name` names when it is a release tag, else None."""
+    """The version `name` names when it is a release tag, else None.
+
+    A single number (``v16``) is an alias that moves with a major version, not a release.
+    """
     if source is not None and not source.matches(name):
         return None
     try:
-        return version_from_tag(name, prefix=prefix)
+        version = version_from_tag(name, prefix=prefix)
     except TagError:
         return None
+    return version if len(version.release) >= 2 else None
 
 
 def choose_prefix(names_newest_first: Iterable[str], configured: str | None) -> PrefixChoice:
