@@ -69,9 +69,9 @@ class Project:
     def version(self) -> Version:
         """The current version: the places' (checked to agree) or the nearest release tag."""
         if self.tag_source is None:
-            return agreed_version(self.places, self.root)
+            return self.spell(agreed_version(self.places, self.root))
         if self.nearest is not None:
-            return self.nearest.version
+            return self.spell(self.nearest.version)
         if self.git_problem is not None:
             backend = self.tag_source.backend
             msg = f"the version comes from git tags ({backend}) but {self.git_problem}"
