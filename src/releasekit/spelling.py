@@ -86,8 +86,11 @@ def learn(samples: Iterable[str]) -> Spelling:
             continue
         release_text = sample.partition("!")[2] if "!" in sample else sample
         parts = _release_parts(release_text, len(version.release))
+        padded = {len(part) for part in parts if len(part) > 1 and part.startswith("0")}
         for index, part in enumerate(parts):
-            if len(part) > 1 and part.startswith("0"):
+            # A field that shows a leading zero is fixed-width; so are the later fields of
+            # the same width in that version (the 17 of 2026.08.17 is a padded day too).
+            if (len(part) > 1 and part.startswith("0")) or (index and len(part) in padded):
                 widths.extend([0] * (index + 1 - len(widths)))
                 widths[index] = max(widths[index], len(part))
         if version.dev == 0 and sample.rstrip().lower().endswith("dev"):
