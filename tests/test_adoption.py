@@ -64,7 +64,7 @@ class Layout:
     branch: str = "main"
     tags: tuple[str, ...] = ("v1.2.0",)
     init_args: tuple[str, ...] = ()
-    settings: str = ""  # the [tool.releasekit] table init writes ("" when none)
+    settings: str = ""  # the [tool.releasekit] table init writes besides tag-prefix
     tag_off_branch: bool = False
     shallow: bool = False
     uv_lock: bool = False
@@ -229,10 +229,11 @@ def test_adopt_release_build_and_test(name: str, tmp_path: Path) -> None:
     adopted = run_cli(repo.path, "init", "--requirement", SOURCE, *layout.init_args)
     assert adopted.code == 0, adopted
     pyproject = (repo.path / "pyproject.toml").read_text()
-    if layout.settings:
-        assert pyproject == pyproject_before + "\n[tool.releasekit]\n" + layout.settings
-    else:
-        assert pyproject == pyproject_before
+    # init always writes the tag prefix down (inferred, or "v" without tags).
+    settings = layout.settings
+    if "tag-prefix" not in settings:
+        settings = 'tag-prefix = "v"\n' + settings
+    assert pyproject == pyproject_before + "\n[tool.releasekit]\n" + settings
     if layout.tag_off_branch:
         assert "the latest release tag 'v1.2.0' is not on 'main'" in adopted.out
 

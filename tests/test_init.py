@@ -42,8 +42,13 @@ def test_defaults_write_only_the_new_files(make_repo: MakeRepo) -> None:
     assert result.code == 0, result
     after = snapshot(repo.path)
     assert set(after) - set(before) == set(GENERATED)
-    # Every detected value is a default: pyproject.toml and the changelog stay as they were.
-    assert after["pyproject.toml"] == before["pyproject.toml"]
+    # Every detected value is a default; only the tag prefix is written down, so that no
+    # release has to infer it from the tags again. The changelog stays as it was.
+    assert (
+        after["pyproject.toml"]
+        == before["pyproject.toml"] + b'\n[tool.releasekit]\ntag-prefix = "v"\n'
+    )
+    assert "inferred: all 1 release tag(s) use it" in result.out
     assert after["CHANGELOG.md"] == before["CHANGELOG.md"]
     assert "tag prefix: 'v' (latest v1.2.0)" in result.out
     assert "release branch: main" in result.out
@@ -132,8 +137,11 @@ def test_mixed_tag_styles_follow_the_newest(make_repo: MakeRepo) -> None:
     repo = make_repo(project())
     repo.git("tag", "v1.0.0")
     repo.git("tag", "1.2.0")
+    repo.git("tag", "-a", "-m", "newest", "1.2.1")  # annotated: the newest by date
     found = detect(repo.path)
-    assert (found.tags.prefix, found.tags.latest, found.tags.mixed) == ("", "1.2.0", True)
+    assert (found.tags.prefix, found.tags.latest) == ("", "1.2.1")
+    assert found.project.prefix.how == "inferred"
+    assert "2 do; 1 with 'v'" in found.project.prefix.detail
 
 
 def test_configured_prefix_wins(make_repo: MakeRepo) -> None:
@@ -213,7 +221,9 @@ def test_crlf_pyproject_stays_crlf(make_repo: MakeRepo) -> None:
     data = (repo.path / "pyproject.toml").read_bytes()
     assert (
         data
-        == (STATIC + '\n[tool.releasekit]\nbranch = "develop"\n').replace("\n", "\r\n").encode()
+        == (STATIC + '\n[tool.releasekit]\ntag-prefix = "v"\nbranch = "develop"\n')
+        .replace("\n", "\r\n")
+        .encode()
     )
 
 
@@ -417,10 +427,10 @@ def test_shallow_clone_is_refused(make_repo: MakeRepo, tmp_path: Path) -> None:
         (
             {
                 "pyproject.toml": HATCH + '[project]\nname = "sample"\ndynamic = ["version"]\n\n'
-                '[tool.hatch.version]\nsource = "vcs"\n'
+                '[tool.hatch.version]\nsource = "code"\n'
             },
             VersionPlaceError,
-            "source 'vcs'",
+            "source 'code'",
         ),
         (
             {"pyproject.toml": STATIC, "src/sample/__init__.py": '__version__ = "1.1.0"\n'},
@@ -428,7 +438,7 @@ def test_shallow_clone_is_refused(make_repo: MakeRepo, tmp_path: Path) -> None:
             "disagree",
         ),
     ],
-    ids=["rst-changelog", "vcs-version", "versions-disagree"],
+    ids=["rst-changelog", "hatch-code-version", "versions-disagree"],
 )
 def test_unsupported_layouts_fail_in_one_line(
     make_repo: MakeRepo, files: dict[str, str], error: type[Exception], match: str

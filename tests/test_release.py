@@ -210,6 +210,14 @@ def _later_tag(repo: GitRepo) -> None:
     repo.git("tag", "-a", "-m", "2.0", "v2.0.0", "HEAD")
 
 
+def _later_tag_on_line(repo: GitRepo) -> None:
+    # Not in this branch's history, but on the line of the new version (1.3): blocks it.
+    repo.git("switch", "-q", "-c", "other")
+    repo.git("commit", "-q", "--allow-empty", "-m", "elsewhere")
+    repo.git("tag", "-a", "-m", "1.3.1", "v1.3.1")
+    repo.git("switch", "-q", "main")
+
+
 def _empty_unreleased(repo: GitRepo) -> None:
     text = CHANGELOG.replace(
         "### Added\n\n- The frobnicator. # not a comment\n- A second line.\n\n", ""
@@ -249,9 +257,10 @@ CHECKS = [
     (_behind, "minor", "up to date with the remote", "1 commit(s) behind origin/main"),
     (_diverged, "minor", "up to date with the remote", "diverged from origin/main"),
     (_tag_local, "minor", "tag is new", "'v1.3.0' already exists locally"),
-    (_tag_remote, "minor", "tag is new", "already exists on 'origin'"),
+    (_tag_remote, "minor", "tag is new", "already published on 'origin'; release the next free"),
     (None, "1.1.0", "version goes forward", "not greater than the current version '1.2.0'"),
-    (_later_tag, "minor", "version goes forward", "latest release tag 'v2.0.0'"),
+    (_later_tag, "minor", "version goes forward", "HEAD is already tagged 'v2.0.0'"),
+    (_later_tag_on_line, "minor", "version goes forward", "release tag 'v1.3.1' on its line 1.3"),
     (_empty_unreleased, "minor", "changelog can be promoted", ""),
     (_no_changelog, "minor", "changelog can be promoted", "'CHANGELOG.md' does not exist"),
     (_disagree, "1.3.0", "version places agree", "disagree"),

@@ -39,7 +39,7 @@ from packaging.version import InvalidVersion, Version
 
 from releasekit.errors import BuildError, TagError, TagMismatchError
 from releasekit.files import sha256_of
-from releasekit.project import load_project
+from releasekit.project import Project, load_project
 from releasekit.versions import version_from_tag
 
 SUMS = "SHA256SUMS"
@@ -98,7 +98,7 @@ def build(
     root = root.resolve()
     project = load_project(root)
     name = canonicalize_name(project.name)
-    version = project.version
+    version = _expected_version(root, project)
     outdir = (root / "dist" if outdir is None else outdir).resolve()
     stale = _stale_entries(outdir)
     if stale and not clean:
@@ -110,7 +110,8 @@ def build(
         )
         raise BuildError(msg)
     epoch = source_date_epoch(root)
-    _check_release_tags(root, version, project.config.tag_prefix)
+    if project.tag_source is None and version is not None:
+        _check_release_tags(root, version, project.config.tag_prefix)
     chosen = installer or default_installer()
     with (
         tempfile.TemporaryDirectory(prefix="releasekit-build-") as tmp,
@@ -189,9 +190,27 @@ def release_tag_versions(root: Path, prefix: str) -> dict[str, Version]:
     return found
 
 
+def _expected_version(root: Path, project: Project) -> Version | None:
+    """The version the files must carry: the places', or for a tag-derived version the
+    release tag at HEAD. Between releases a tag-derived backend makes its own ``.devN``
+    version (None here): both files must then carry the same one."""
+    if project.tag_source is None:
+        return project.version
+    at_head = [
+        tagged
+        for tag, tagged in release_tag_versions(root, project.config.tag_prefix).items()
+        if project.tag_source.matches(tag)
+    ]
+    if len(set(at_head)) > 1:
+        shown = ", ".join(sorted(str(v) for v in at_head))
+        msg = f"HEAD has release tags for several versions ({shown}); keep one tag per commit"
+        raise BuildError(msg)
+    return at_head[0] if at_head else None
+
+
 def _check_release_tags(root: Path, version: Version, prefix: str) -> None:
     for tag, tagged in release_tag_versions(root, prefix).items():
-        if str(tagged) != str(version):
+        if tagged != version:
             msg = (
                 f"HEAD is at release tag {tag!r} (version {str(tagged)!r}) but the project "
                 f"version is {str(version)!r}; build from the commit the tag names, or fix the tag"
@@ -303,8 +322,11 @@ def inspect_artifact(path: Path) -> Artifact:
     return Artifact(path=path, kind=kind, name=name, version=version, sha256=sha256_of(path))
 
 
-def check_artifacts(artifacts: Sequence[Artifact], *, name: str, version: Version) -> None:
-    """Fail unless there is one sdist and one wheel, both of project `name` at `version`."""
+def check_artifacts(artifacts: Sequence[Artifact], *, name: str, version: Version | None) -> None:
+    """Fail unless there is one sdist and one wheel, both of project `name` at `version`
+    (None: at one version, whichever the backend chose)."""
+    if version is None and artifacts:
+        version = artifacts[0].version
     kinds = sorted(artifact.kind for artifact in artifacts)
     if kinds != ["sdist", "wheel"]:
         msg = f"expected one sdist and one wheel, the build made {kinds}"
@@ -313,7 +335,7 @@ def check_artifacts(artifacts: Sequence[Artifact], *, name: str, version: Versio
         if artifact.name != canonicalize_name(name):
             msg = f"{artifact.path.name!r} is named for {artifact.name!r}, not the project {name!r}"
             raise BuildError(msg)
-        if str(artifact.version) != str(version):
+        if artifact.version != version:  # PEP 440 equality: 2026.08.17 is 2026.8.17
             msg = (
                 f"{artifact.path.name!r} has version {str(artifact.version)!r} but the project "
                 f"version is {str(version)!r}; the build backend and the version places disagree"

@@ -27,9 +27,11 @@ class Config:
     workflow: str = "release.yml"
     environment: str = "pypi"
     test_environment: str = "testpypi"
+    # The keys the table sets (field names): an unset tag-prefix is inferred from the tags.
+    explicit: frozenset[str] = field(default=frozenset(), compare=False)
 
 
-_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Config)}
+_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Config) if f.name != "explicit"}
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -117,12 +119,13 @@ def load_config(root: Path, pyproject: dict[str, Any] | None = None) -> Config:
             msg = f"unknown key {key!r} in [tool.releasekit]; known keys: {known}"
             raise ConfigError(msg)
         values[name] = _checked(key, name, value)
+    explicit = frozenset(values)
     if "changelog" not in values:
         # Not set: the file the project's fragment tool writes, else one found by its name.
         from releasekit.changelog.discovery import discovered_name  # noqa: PLC0415 - a cycle
 
         values["changelog"] = discovered_name(root, data)
-    config = Config(**values)
+    config = Config(**values, explicit=explicit)
     for item in fields(Config):
         if item.metadata.get("files"):
             value = getattr(config, item.name)

@@ -122,7 +122,8 @@ def project_root(start: Path | None = None) -> Path:
 def detect(root: Path) -> Detection:
     """Read the project at `root` and its git repository; change nothing."""
     project = load_project(root)
-    _ = project.version  # fails now, listing the places, if they disagree
+    if project.tag_source is None:
+        _ = project.version  # fails now, listing the places, if they disagree
     repo = Git(root)
     if repo.is_shallow():
         msg = (
@@ -132,7 +133,9 @@ def detect(root: Path) -> Detection:
         raise GitError(msg)
     config = project.config
     branch = config.branch or default_branch(repo, config.remote)
-    tags = tag_style(repo, branch, configured=_configured(project.pyproject, "tag-prefix"))
+    # The prefix was chosen when the project was read: configured, else inferred from the
+    # newest release tags (releasekit.tags.choose_prefix), else "v".
+    tags = tag_style(repo, branch, configured=project.prefix.prefix)
     return Detection(
         project=project,
         backend=build_backend(project.pyproject),
@@ -217,6 +220,8 @@ def _changelog_state(
 
 def _other_pyprojects(root: Path, project: Project) -> tuple[str, ...]:
     """Other pyproject.toml files (two levels down) with the same static version."""
+    if project.tag_source is not None:
+        return ()  # the tag is the version; nothing else to keep in step
     known = {place.path.resolve() for place in project.places}
     current = project.version
     found: list[str] = []
@@ -402,8 +407,8 @@ def settings(found: Detection) -> dict[str, Any]:
     defaults = Config()
     existing = found.project.pyproject.get("tool", {}).get("releasekit", {})
     wanted: dict[str, Any] = {}
-    if found.tags.prefix != defaults.tag_prefix:
-        wanted["tag-prefix"] = found.tags.prefix
+    if found.tags.prefix != defaults.tag_prefix or "tag-prefix" not in existing:
+        wanted["tag-prefix"] = found.tags.prefix  # written down: no inference at release time
     if found.branch != "main":
         wanted["branch"] = found.branch
     if found.changelog.name != defaults.changelog and found.changelog.built_by is None:
@@ -468,8 +473,9 @@ def _tag_notes(found: Detection) -> list[str]:
         notes.append(f"no release tags yet; the first release will be tagged {tags.prefix!r}X.Y.Z")
     elif not tags.latest_on_branch:
         notes.append(f"the latest release tag {tags.latest!r} is not on {found.branch!r}")
-    if tags.mixed:
-        notes.append(f"tags with and without 'v' exist; using {tags.prefix!r} like {tags.latest!r}")
+    inferred = found.project.prefix
+    if inferred.how == "inferred":
+        notes.append(f"tag prefix {inferred.prefix!r} inferred: {inferred.detail}")
     return notes
 
 
@@ -501,7 +507,17 @@ def template_values(found: Detection, requirement: str = "") -> dict[str, str]:
         "TEST_ENVIRONMENT": config.test_environment,
         "WORKFLOW": config.workflow,
         "RELEASEKIT": requirement or f"releasekit=={__version__}",
+        "CHECKOUT_HISTORY": _checkout_history(found),
     }
+
+
+def _checkout_history(found: Detection) -> str:
+    source = found.project.tag_source
+    if source is None:
+        return ""
+    # The backend reads the version from the nearest tag: the jobs that check the tag
+    # and build need the whole history and the tags, not the default single commit.
+    return f"\n          fetch-depth: 0  # {source.backend} reads the version from git tags"
 
 
 def _template(name: str) -> str:
@@ -539,6 +555,12 @@ def describe(found: Detection) -> list[str]:
     """What init found, one line each."""
     project, tags = found.project, found.tags
     places = ", ".join(place.label(project.root) for place in project.places)
+    if project.tag_source is not None:
+        places = f"git tags ({project.tag_source.backend}, {project.tag_source.where})"
+        places += "".join(f", {place.label(project.root)}" for place in project.places)
+    current = project.nearest.version if project.nearest else None
+    if project.tag_source is None:
+        current = project.version
     latest = f"latest {tags.latest}" if tags.latest else "no release tags yet"
     state = found.changelog
     if state.built_by is not None:
@@ -550,7 +572,7 @@ def describe(found: Detection) -> list[str]:
     if state.others:
         changelog += f"; also found, left alone: {', '.join(state.others)}"
     return [
-        f"project: {project.name} {project.version}",
+        f"project: {project.name} {current or '(no release tag yet)'}",
         f"build backend: {found.backend}",
         f"version lives in: {places}",
         f"tag prefix: {tags.prefix!r} ({latest})",

@@ -3,48 +3,39 @@
 Places are discovered without configuration (see the README's "Where versions live"):
 the static ``[project] version``, ``[tool.poetry] version``, the file a dynamic version is
 read from (hatch ``path``, setuptools ``attr:``/``file:``, flit, pdm), any
-``__version__ = "..."`` literal in the package's ``__init__.py``, ``version.py``,
-``_version.py``, ``__version__.py`` or ``__about__.py``, the extra files named by
-``[tool.releasekit] version-files``, and the project's own entries in ``uv.lock``.
+``__version__ = "..."`` literal in a version module of the import packages the backend
+ships (`packages`), the records of bump-my-version, commitizen and tbump (`records`), the
+extra files named by ``[tool.releasekit] version-files``, and the project's own entries in
+``uv.lock``. A backend that derives the version from git tags (`scm`) has no places: its
+version is the nearest release tag.
 """
 
 from __future__ import annotations
 
-import ast
-import io
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import tomlkit
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from tomlkit.items import String, StringType
 
+from releasekit import packages, records, scm, spelling, tags
 from releasekit.config import PYPROJECT, Config, load_config, read_pyproject
-from releasekit.errors import VersionPlaceError
-from releasekit.files import FileEdit, decode, display_path, read_bytes
+from releasekit.errors import GitError, VersionPlaceError
+from releasekit.files import decode, read_bytes
+from releasekit.places import (
+    UV_LOCK,
+    VERSION_MODULES,
+    VersionPlace,
+    parse_toml,
+    python_places,
+    text_place,
+    toml_place,
+    uv_lock_places,
+    version_edits,
+)
 
-Kind = Literal["toml", "python", "text", "lock"]
-UV_LOCK = "uv.lock"
-VERSION_MODULES = ("__init__.py", "version.py", "_version.py", "__version__.py", "__about__.py")
-_PY_NAMES = ("__version__", "VERSION")
-
-
-@dataclass(frozen=True)
-class VersionPlace:
-    """One place that holds the version: a TOML key, a Python literal or a whole file."""
-
-    path: Path
-    kind: Kind
-    name: str  # the TOML key path, the Python variable, or "file"
-    value: str
-    line: int
-
-    def label(self, root: Path) -> str:
-        """Where this place is, for people: ``path:line (name)``."""
-        return f"{display_path(self.path, root)}:{self.line} ({self.name})"
+__all__ = ["Project", "VersionPlace", "agreed_version", "load_project", "version_edits"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +46,13 @@ class Project:
     config: Config
     pyproject: dict[str, Any] = field(repr=False)
     places: tuple[VersionPlace, ...]
+    prefix: tags.PrefixChoice
+    spelling: spelling.Spelling
+    tag_source: scm.TagSource | None = None
+    nearest: tags.Release | None = None  # for a tag-derived version: the nearest release tag
+    left_alone: tuple[str, ...] = ()  # other tools' records releasekit does not edit
+    tools: tuple[str, ...] = ()  # other release tools configured (bump-my-version, ...)
+    git_problem: str | None = None  # why the tags could not be read, when they could not
 
     @property
     def name(self) -> str:
@@ -69,29 +67,110 @@ class Project:
 
     @property
     def version(self) -> Version:
-        """The current version, after checking that every place agrees."""
-        return agreed_version(self.places, self.root)
+        """The current version: the places' (checked to agree) or the nearest release tag."""
+        if self.tag_source is None:
+            return self.spell(agreed_version(self.places, self.root))
+        if self.nearest is not None:
+            return self.spell(self.nearest.version)
+        if self.git_problem is not None:
+            backend = self.tag_source.backend
+            msg = f"the version comes from git tags ({backend}) but {self.git_problem}"
+        else:
+            msg = (
+                f"the version comes from git tags ({self.tag_source.backend}) and no release "
+                f"tag {self.prefix.prefix!r}X.Y.Z is reachable from HEAD; give the first "
+                "version explicitly, e.g. 'releasekit release 0.1.0'"
+            )
+        raise VersionPlaceError(msg)
+
+    def spell(self, version: Version, *, like: str | None = None) -> Version:
+        """`version` as this project writes it (padding, bare .dev); `like` is the text
+        a user gave for it, whose own padding is kept too."""
+        chosen = self.spelling if like is None else self.spelling.merge(spelling.learn([like]))
+        return chosen.write(version)
 
 
 def load_project(root: Path) -> Project:
-    """Read the project at `root` and find every place that holds its version."""
+    """Read the project at `root`, its tags' style, and every place that holds its version."""
     pyproject = read_pyproject(root)
     config = load_config(root, pyproject)
-    places = tuple(find_places(root, pyproject, config))
-    return Project(root=root, config=config, pyproject=pyproject, places=places)
+    source = scm.tag_source(pyproject)
+    names, git, problem = _tag_names(root)
+    configured = config.tag_prefix if "tag_prefix" in config.explicit else None
+    prefix = tags.choose_prefix(names, configured)
+    config = replace(config, tag_prefix=prefix.prefix)
+    places = [] if source is not None else find_places(root, pyproject, config)
+    nearest = tags.nearest_release(git, prefix.prefix, source) if source and git else None
+    current = places[0].value if places else (_tag_text(nearest, prefix.prefix))
+    found = records.find_records(root, pyproject, current, changelog=config.changelog)
+    places.extend(found.places)
+    tagged = [
+        name[len(prefix.prefix) :] for name in names if tags.release_version(name, prefix.prefix)
+    ]
+    return Project(
+        root=root,
+        config=config,
+        pyproject=pyproject,
+        places=tuple(places),
+        prefix=prefix,
+        tag_source=source,
+        nearest=nearest,
+        spelling=spelling.learn([place.value for place in places] + tagged),
+        left_alone=tuple(found.left_alone),
+        tools=tuple(found.tools),
+        git_problem=problem,
+    )
+
+
+def describe_places(project: Project) -> list[str]:
+    """For `version --verbose`: every place, why it counts, and what is left alone."""
+    root = project.root
+    lines = []
+    if project.tag_source is not None:
+        source = project.tag_source
+        nearest = project.nearest.tag if project.nearest else "none reachable from HEAD"
+        lines.append(f"git tags: {source.backend} ({source.where}); nearest release tag {nearest}")
+    for place in project.places:
+        lines.append(f"{place.label(root)}: {place.value}  <- {place.reason or 'configured'}")
+    note = project.prefix.note()
+    lines.append(note if note is not None else f"tag prefix {project.prefix.prefix!r} (configured)")
+    lines.append(f"spelling: {project.spelling.describe()}")
+    lines.extend(f"other tool: {tool}" for tool in project.tools)
+    lines.extend(f"left alone: {line}" for line in project.left_alone)
+    return lines
+
+
+def _tag_text(nearest: tags.Release | None, prefix: str) -> str | None:
+    return nearest.tag[len(prefix) :] if nearest is not None else None
+
+
+def _tag_names(root: Path) -> tuple[list[str], Any, str | None]:
+    """The tags newest first, the Git object, and why git could not be read (if so)."""
+    from releasekit.git import Git  # noqa: PLC0415 - gitpython only when the tags matter
+
+    try:
+        git = Git(root)
+        if git.is_shallow():
+            return [], None, "this is a shallow clone; run 'git fetch --unshallow --tags'"
+        return [tag.name for tag in tags.all_tags(git)], git, None
+    except GitError as exc:
+        return [], None, str(exc)
 
 
 def find_places(root: Path, pyproject: dict[str, Any], config: Config) -> list[VersionPlace]:
-    """Return every place that holds the version, each exactly once."""
+    """Return every place that holds the version, each exactly once (other tools' aside)."""
     places: list[VersionPlace] = []
     pyproject_path = root / PYPROJECT
     project = pyproject.get("project", {})
     dynamic = "version" in project.get("dynamic", [])
     if "version" in project:
-        places.append(_toml_place(pyproject_path, ("project", "version")))
+        places.append(
+            _because(toml_place(pyproject_path, ("project", "version")), "[project] version")
+        )
     poetry = pyproject.get("tool", {}).get("poetry", {})
     if "version" in poetry and not dynamic:
-        places.append(_toml_place(pyproject_path, ("tool", "poetry", "version")))
+        place = toml_place(pyproject_path, ("tool", "poetry", "version"))
+        places.append(_because(place, "[tool.poetry] version"))
     if dynamic:
         places.extend(_dynamic_places(root, pyproject))
     if not places:
@@ -101,15 +180,22 @@ def find_places(root: Path, pyproject: dict[str, Any], config: Config) -> list[V
         )
         raise VersionPlaceError(msg)
     known = {place.path for place in places}
-    for module in _duplicate_candidates(root, pyproject):
+    for module, reason in _duplicate_candidates(root, pyproject):
         if module not in known:
-            places.extend(_python_places(module, required=False))
+            found = python_places(module, required=False)
+            places.extend(_because(place, reason) for place in found)
             known.add(module)
     for extra in config.version_files:
-        places.extend(_extra_places(root, extra))
+        found = _extra_places(root, extra)
+        places.extend(_because(p, "[tool.releasekit] version-files") for p in found)
     if (root / UV_LOCK).is_file():
-        places.extend(_uv_lock_places(root, places))
+        found = uv_lock_places(root, places)
+        places.extend(_because(p, "uv records the project's own version") for p in found)
     return places
+
+
+def _because(place: VersionPlace, reason: str) -> VersionPlace:
+    return place if place.reason else replace(place, reason=reason)
 
 
 def agreed_version(places: Sequence[VersionPlace], root: Path) -> Version:
@@ -133,243 +219,6 @@ def agreed_version(places: Sequence[VersionPlace], root: Path) -> Version:
     raise VersionPlaceError(msg)
 
 
-def version_edits(places: Sequence[VersionPlace], new: Version) -> list[FileEdit]:
-    """Plan the file edits that write `new` (canonical) into every place."""
-    by_file: dict[Path, list[VersionPlace]] = {}
-    for place in places:
-        by_file.setdefault(place.path, []).append(place)
-    edits: list[FileEdit] = []
-    for path, group in by_file.items():
-        before = read_bytes(path)
-        text = decode(path, before)
-        for place in sorted(group, key=lambda p: p.line, reverse=True):
-            text = _rewrite(place, text, str(new))
-        edits.append(FileEdit(path=path, before=before, after=text.encode("utf-8")))
-    return edits
-
-
-def _rewrite(place: VersionPlace, text: str, new: str) -> str:
-    if place.kind == "toml":
-        return _rewrite_toml(place, text, new)
-    if place.kind == "python":
-        return _rewrite_python(place, text, new)
-    if place.kind == "lock":
-        return _rewrite_uv_lock(place, text, new)
-    stripped = text.strip()
-    start = text.index(stripped)
-    return text[:start] + new + text[start + len(stripped) :]
-
-
-# --- TOML -------------------------------------------------------------------------------
-
-
-def _parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
-    try:
-        return tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as exc:
-        msg = f"{str(path)!r} is not valid TOML ({exc}); fix the file and run again"
-        raise VersionPlaceError(msg) from None
-
-
-def _toml_place(path: Path, key: tuple[str, ...]) -> VersionPlace:
-    text = decode(path, read_bytes(path))
-    item = _toml_item(_parse_toml(path, text), key, path)
-    return VersionPlace(
-        path=path, kind="toml", name=".".join(key), value=str(item), line=_toml_line(text, key)
-    )
-
-
-def _toml_item(doc: Any, key: tuple[str, ...], path: Path) -> String:  # noqa: ANN401
-    node = doc
-    for part in key:
-        node = node[part]
-    if not isinstance(node, String):
-        msg = f"{str(path)!r}: {'.'.join(key)} must be a string, got {node!r}"
-        raise VersionPlaceError(msg)
-    return node
-
-
-def _toml_line(text: str, key: tuple[str, ...]) -> int:
-    # Only for messages: the first line in the key's table that assigns the last key part.
-    table = "[" + ".".join(key[:-1]) + "]"
-    in_table = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            in_table = stripped.split("#")[0].strip() == table
-        elif in_table and stripped.split("=")[0].strip() == key[-1]:
-            return number
-    return 0
-
-
-def _rewrite_toml(place: VersionPlace, text: str, new: str) -> str:
-    doc = tomlkit.parse(text)
-    key = tuple(place.name.split("."))
-    old = _toml_item(doc, key, place.path)
-    literal = old.type in (StringType.SLL, StringType.MLL)
-    replacement = tomlkit.string(new, literal=literal)
-    parent: Any = doc
-    for part in key[:-1]:
-        parent = parent[part]
-    parent[key[-1]] = replacement
-    return tomlkit.dumps(doc)
-
-
-# --- Python -----------------------------------------------------------------------------
-
-
-def _python_places(
-    path: Path, *, required: bool, names: Sequence[str] = _PY_NAMES
-) -> list[VersionPlace]:
-    text = decode(path, read_bytes(path))
-    found = [(name, node) for name, node in _module_assignments(path, text) if name in names]
-    if not found:
-        if required:
-            msg = f'{str(path)!r} has no {" or ".join(names)} = "X.Y.Z" string literal'
-            raise VersionPlaceError(msg)
-        return []
-    by_name: dict[str, list[ast.Constant]] = {}
-    for name, node in found:
-        by_name.setdefault(name, []).append(node)
-    places = []
-    for name, nodes in by_name.items():
-        if len(nodes) > 1:
-            lines = ", ".join(str(node.lineno) for node in nodes)
-            msg = f"{str(path)!r} assigns {name} {len(nodes)} times (lines {lines}); keep one"
-            raise VersionPlaceError(msg)
-        node = nodes[0]
-        _literal_span(path, text, node)  # fails early on a literal we could not rewrite
-        places.append(
-            VersionPlace(
-                path=path, kind="python", name=name, value=str(node.value), line=node.lineno
-            )
-        )
-    if len(places) > 1:
-        # Hatch reads __version__ or VERSION; a file with both is ambiguous.
-        msg = f"{str(path)!r} assigns both __version__ and VERSION; keep one"
-        raise VersionPlaceError(msg)
-    return places
-
-
-def _module_assignments(path: Path, text: str) -> Iterator[tuple[str, ast.Constant]]:
-    try:
-        tree = ast.parse(text.removeprefix("\ufeff"), filename=str(path))
-    except SyntaxError as exc:
-        msg = f"{str(path)!r} is not valid Python (line {exc.lineno}); fix it first"
-        raise VersionPlaceError(msg) from None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        else:
-            continue
-        if (
-            isinstance(target, ast.Name)
-            and isinstance(value, ast.Constant)
-            and isinstance(value.value, str)
-        ):
-            yield target.id, value
-
-
-def _literal_span(path: Path, text: str, node: ast.Constant) -> tuple[int, int]:
-    """Return the span of the literal's contents (inside the quotes) in `text`."""
-    bom = 1 if text.startswith("\ufeff") else 0
-    # ast counts lines as Python does (\n, \r\n, \r), and columns in UTF-8 bytes.
-    lines = io.StringIO(text[bom:], newline="").readlines()
-    if node.end_lineno != node.lineno or node.end_col_offset is None:
-        msg = f"{str(path)!r}:{node.lineno}: the version literal spans lines; write it on one"
-        raise VersionPlaceError(msg)
-    line = lines[node.lineno - 1]
-    raw = line.encode("utf-8")  # ast offsets count UTF-8 bytes
-    segment = raw[node.col_offset : node.end_col_offset].decode("utf-8")
-    quote = segment[-1:]
-    body = segment.lstrip("rRuU")
-    simple = (
-        quote in ("'", '"')
-        and body[:1] == quote
-        and body[1:-1] == node.value
-        and not body.startswith(quote * 3)
-    )
-    if not simple:
-        msg = f"{str(path)!r}:{node.lineno}: the version must be a plain string literal"
-        raise VersionPlaceError(msg)
-    start_in_line = len(raw[: node.col_offset].decode("utf-8")) + (len(segment) - len(body)) + 1
-    offset = sum(len(previous) for previous in lines[: node.lineno - 1])
-    start = bom + offset + start_in_line
-    return start, start + len(str(node.value))
-
-
-def _rewrite_python(place: VersionPlace, text: str, new: str) -> str:
-    for name, node in _module_assignments(place.path, text):
-        if name == place.name:
-            start, end = _literal_span(place.path, text, node)
-            return text[:start] + new + text[end:]
-    msg = f"{str(place.path)!r} no longer assigns {place.name}"
-    raise VersionPlaceError(msg)
-
-
-# --- uv.lock ------------------------------------------------------------------------------
-# uv records a project's own static version in its [[package]] entry (source editable or
-# virtual "." or a workspace member's path); after a bump `uv lock --locked` fails until that
-# entry follows. Only that one string changes, so releasekit edits it (tomlkit, layout kept)
-# instead of re-locking, which would need uv and could move other pins. Dynamic versions are
-# not recorded by uv, and then there is nothing to edit.
-
-
-def _uv_lock_places(root: Path, places: Sequence[VersionPlace]) -> list[VersionPlace]:
-    path = root / UV_LOCK
-    text = decode(path, read_bytes(path))
-    try:
-        packages = tomlkit.parse(text).unwrap().get("package", [])
-    except tomlkit.exceptions.ParseError as exc:
-        msg = f"{str(path)!r} is not valid TOML ({exc}); run 'uv lock' to rewrite it"
-        raise VersionPlaceError(msg) from None
-    ours = {p.path.parent.resolve() for p in places if p.path.name == PYPROJECT}
-    found = []
-    for package in packages if isinstance(packages, list) else []:
-        source = package.get("source", {}) if isinstance(package, dict) else {}
-        local = source.get("editable") or source.get("virtual")
-        if not isinstance(local, str) or (root / local).resolve() not in ours:
-            continue
-        if isinstance(package.get("version"), str) and isinstance(package.get("name"), str):
-            name = package["name"]
-            found.append(
-                VersionPlace(
-                    path=path,
-                    kind="lock",
-                    name=f"package[{name}].version",
-                    value=package["version"],
-                    line=_uv_lock_line(text, name),
-                )
-            )
-    return found
-
-
-def _uv_lock_line(text: str, name: str) -> int:
-    # Only for messages: the `version =` line after the entry's `name = "..."` line.
-    lines = text.splitlines()
-    for number, line in enumerate(lines, start=1):
-        if line.replace(" ", "") == f'name="{name}"':
-            for offset, following in enumerate(lines[number:], start=number + 1):
-                if following.startswith("version"):
-                    return offset
-                if following.startswith("["):
-                    break
-    return 0
-
-
-def _rewrite_uv_lock(place: VersionPlace, text: str, new: str) -> str:
-    doc = tomlkit.parse(text)
-    name = place.name.removeprefix("package[").removesuffix("].version")
-    for package in doc.get("package", []):
-        if package.get("name") == name and "version" in package:
-            package["version"] = new
-            return tomlkit.dumps(doc)
-    msg = f"{str(place.path)!r} no longer has a [[package]] entry named {name!r}"
-    raise VersionPlaceError(msg)
-
-
 # --- dynamic versions and their files ----------------------------------------------------
 
 
@@ -379,9 +228,10 @@ def _dynamic_places(root: Path, pyproject: dict[str, Any]) -> list[VersionPlace]
     if "version" in tool.get("hatch", {}):
         hatch = tool["hatch"]["version"]
         if "path" in hatch and hatch.get("source", "regex") == "regex":
-            return _python_places(
-                _existing(root, hatch["path"], "[tool.hatch.version] path"), required=True
-            )
+            path = _existing(root, hatch["path"], "[tool.hatch.version] path")
+            return [
+                _because(p, "[tool.hatch.version] path") for p in python_places(path, required=True)
+            ]
         msg = (
             f"[tool.hatch.version] source {hatch.get('source')!r} is not a file releasekit "
             "can write; use 'path = \"src/pkg/__about__.py\"' or a static version"
@@ -392,22 +242,29 @@ def _dynamic_places(root: Path, pyproject: dict[str, Any]) -> list[VersionPlace]
         return _setuptools_places(root, pyproject, setuptools_version)
     pdm = tool.get("pdm", {}).get("version", {})
     if pdm.get("source") == "file" and "path" in pdm:
-        return _python_places(
-            _existing(root, pdm["path"], "[tool.pdm.version] path"), required=True
-        )
+        path = _existing(root, pdm["path"], "[tool.pdm.version] path")
+        return [_because(p, "[tool.pdm.version] path") for p in python_places(path, required=True)]
     if backend.startswith("flit_core"):
-        module = tool.get("flit", {}).get("module", {}).get("name") or _import_name(pyproject)
-        for candidate in _package_dirs(root, module):
-            if (candidate / "__init__.py").is_file():
-                return _python_places(candidate / "__init__.py", required=True)
-        for candidate in (root / f"{module}.py", root / "src" / f"{module}.py"):
-            if candidate.is_file():
-                return _python_places(candidate, required=True)
+        module = tool.get("flit", {}).get("module", {}).get("name") or packages.import_name(
+            pyproject
+        )
+        parts = str(module).split(".")
+        for base in (root / "src", root):
+            for candidate in (
+                base.joinpath(*parts, "__init__.py"),
+                base.joinpath(*parts[:-1], f"{parts[-1]}.py"),
+            ):
+                if candidate.is_file():
+                    found = python_places(candidate, required=True)
+                    return [
+                        _because(p, f"flit reads __version__ of module {module!r}") for p in found
+                    ]
         msg = f"flit module {module!r} not found under {str(root)!r} or its src/"
         raise VersionPlaceError(msg)
     msg = (
         "the version is dynamic but releasekit cannot tell where it lives; supported: "
-        "hatch version.path, setuptools attr:/file:, flit __version__, pdm file; "
+        "hatch version.path or vcs, setuptools attr:/file: or setuptools-scm, flit "
+        "__version__, pdm file or scm; "
         "or list the file in [tool.releasekit] version-files"
     )
     raise VersionPlaceError(msg)
@@ -418,7 +275,12 @@ def _setuptools_places(
 ) -> list[VersionPlace]:
     if "file" in spec:
         files = spec["file"] if isinstance(spec["file"], list) else [spec["file"]]
-        return [_text_place(_existing(root, name, "setuptools version file")) for name in files]
+        return [
+            _because(
+                text_place(_existing(root, name, "setuptools version file")), "setuptools file:"
+            )
+            for name in files
+        ]
     attr = spec.get("attr")
     if not isinstance(attr, str) or "." not in attr:
         msg = f"[tool.setuptools.dynamic] version {spec!r} is neither attr: nor file:"
@@ -433,17 +295,10 @@ def _setuptools_places(
             base.joinpath(*parts[:-1], parts[-1] + ".py"),
         ):
             if candidate.is_file():
-                return _python_places(candidate, required=True, names=(name,))
+                found = python_places(candidate, required=True, names=(name,))
+                return [_because(p, f"setuptools attr: {attr}") for p in found]
     msg = f"setuptools version attr {attr!r}: module {module!r} not found under {str(root)!r}"
     raise VersionPlaceError(msg)
-
-
-def _text_place(path: Path) -> VersionPlace:
-    value = decode(path, read_bytes(path)).strip()
-    if not value or "\n" in value:
-        msg = f"{str(path)!r} must hold only the version"
-        raise VersionPlaceError(msg)
-    return VersionPlace(path=path, kind="text", name="file", value=value, line=1)
 
 
 def _extra_places(root: Path, name: str) -> list[VersionPlace]:
@@ -452,19 +307,19 @@ def _extra_places(root: Path, name: str) -> list[VersionPlace]:
         data = (
             read_pyproject(path.parent)
             if path.name == PYPROJECT
-            else _parse_toml(path, decode(path, read_bytes(path))).unwrap()
+            else parse_toml(path, decode(path, read_bytes(path))).unwrap()
         )
         for key in (("project", "version"), ("tool", "poetry", "version"), ("version",)):
             node: Any = data
             for part in key:
                 node = node.get(part) if isinstance(node, dict) else None
             if isinstance(node, str):
-                return [_toml_place(path, key)]
+                return [toml_place(path, key)]
         msg = f"{name!r} has no project.version, tool.poetry.version or version key"
         raise VersionPlaceError(msg)
     if path.suffix == ".py":
-        return _python_places(path, required=True)
-    return [_text_place(path)]
+        return python_places(path, required=True)
+    return [text_place(path)]
 
 
 def _existing(root: Path, name: str, what: str) -> Path:
@@ -475,22 +330,8 @@ def _existing(root: Path, name: str, what: str) -> Path:
     return path
 
 
-def _import_name(pyproject: dict[str, Any]) -> str:
-    name = pyproject.get("project", {}).get("name") or pyproject.get("tool", {}).get(
-        "poetry", {}
-    ).get("name", "")
-    return canonicalize_name(str(name)).replace("-", "_")
-
-
-def _package_dirs(root: Path, module: str) -> list[Path]:
-    return [d for d in (root / "src" / module, root / module) if d.is_dir()]
-
-
-def _duplicate_candidates(root: Path, pyproject: dict[str, Any]) -> Iterator[Path]:
-    name = _import_name(pyproject)
-    if not name:
-        return
-    for package in _package_dirs(root, name):
+def _duplicate_candidates(root: Path, pyproject: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    for package in packages.import_packages(root, pyproject):
         for module in VERSION_MODULES:
-            if (package / module).is_file():
-                yield (package / module).resolve()
+            if (package.path / module).is_file():
+                yield (package.path / module).resolve(), f"a version module of {package.reason}"

@@ -112,7 +112,11 @@ def push(ctx: Context, progress: Progress) -> None:
             if (
                 found is not None
                 and expected.branch is not None
-                and (found.branch == expected.branch or found.tag == expected.tag)
+                # the branch counts as pushed only if it moved (a tag-only release does not)
+                and (
+                    (found.branch == expected.branch and expected.branch != journal.remote_branch)
+                    or found.tag == expected.tag
+                )
             ):
                 what = f"{failure}; the remote has only part of the release"
                 raise incomplete(journal, what) from None

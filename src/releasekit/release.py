@@ -16,12 +16,13 @@ import contextlib
 import datetime
 import os
 import signal
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.version import Version
 
-from releasekit import changelog, interrupts, readiness, versions
+from releasekit import changelog, interrupts, readiness, tags, versions
 from releasekit.changelog.fragments import FragmentPlan, FragmentTool, plan_fragments
 from releasekit.changelog.fragments import detect as detect_tool
 from releasekit.config import changelog_path
@@ -149,12 +150,97 @@ def parse_date(text: str) -> datetime.date:
         raise UsageError(msg) from None
 
 
-def _new_version(current: Version | None, options: Options) -> Version | None:
+def _new_version(project: Project, current: Version | None, options: Options) -> Version | None:
+    """The new version, written in the project's spelling (an explicit one keeps its own)."""
     if options.target in versions.PARTS or options.pre is not None:
         if current is None:
             return None  # the version places check says why
-        return versions.next_version(current, options.target, pre=options.pre)
-    return versions.parse_version(options.target)
+        return project.spell(versions.next_version(current, options.target, pre=options.pre))
+    return project.spell(versions.parse_version(options.target), like=options.target)
+
+
+def _current_version(project: Project, check: _Checker, options: Options) -> Version | None:
+    """The version now: the places' (which must agree) or, tag-derived, the nearest tag."""
+    source = project.tag_source
+    if source is not None:
+        detail = f"the version comes from git tags ({source.backend}, {source.where})"
+        if options.next_dev:
+            check.fail("version places agree", f"{detail}; --next-dev has no file to write")
+        elif project.nearest is None and project.git_problem is not None:
+            check.fail("version places agree", f"{detail} but {project.git_problem}")
+        else:
+            check.ok(
+                "version places agree",
+                detail + (f"; {len(project.places)} record(s)" if project.places else ""),
+            )
+        return project.nearest.version if project.nearest is not None else None
+    try:
+        current = project.version
+    except VersionPlaceError as exc:
+        check.fail("version places agree", str(exc))
+        return None
+    check.ok("version places agree", f"{len(project.places)} place(s) hold {current}")
+    return current
+
+
+def _check_versions(
+    check: _Checker,
+    *,
+    plan_warnings: list[str],
+    new: Version,
+    current: Version | None,
+    releases: dict[str, Version],
+    reachable: set[str],
+    at_head: set[str],
+) -> None:
+    """The new version goes forward on its line (see `releasekit.tags`)."""
+    verdict = tags.judge(new, current, releases, reachable, at_head)
+    if verdict.failure is not None:
+        check.fail("version goes forward", verdict.failure)
+    else:
+        check.ok("version goes forward", verdict.ok)
+    plan_warnings.extend(verdict.warnings)
+
+
+def _check_tag_is_new(
+    check: _Checker,
+    *,
+    tag: str,
+    new: Version,
+    remote: str,
+    local_tags: Mapping[str, str],
+    remote_tags: Mapping[str, str],
+    releases: dict[str, Version],
+) -> None:
+    """The release tag exists nowhere; a published tag is never suggested for deletion."""
+    if tag in remote_tags:
+        free = tags.next_free(new, releases.values())
+        check.fail(
+            "tag is new",
+            f"tag {tag!r} is already published on {remote!r}; release the next free version "
+            f"instead, e.g. 'releasekit release {free}'",
+        )
+    elif tag in local_tags:
+        check.fail(
+            "tag is new",
+            f"tag {tag!r} already exists locally (not on {remote!r}); release another version "
+            f"or, if that tag is a mistake, delete it ({command('git', 'tag', '-d', tag)})",
+        )
+    else:
+        check.ok("tag is new", f"{tag!r} exists neither locally nor on the remote")
+
+
+def _last_release(
+    project: Project, current: Version | None, releases: dict[str, Version], reachable: set[str]
+) -> str | None:
+    """The real latest release on this branch: the nearest tag (tag-derived versions), else
+    the highest release tag in HEAD's history that is not above the current version."""
+    if project.tag_source is not None:
+        return project.nearest.tag if project.nearest is not None else None
+    mine = {t: v for t, v in releases.items() if t in reachable}
+    below = {t: v for t, v in mine.items() if current is None or v <= current}
+    pool = below or mine
+    return max(pool, key=lambda t: pool[t]) if pool else None
 
 
 @dataclass
@@ -192,14 +278,12 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     check = _Checker()
     prefix = config.tag_prefix
 
-    try:
-        current: Version | None = project.version
-        check.ok("version places agree", f"{len(project.places)} place(s) hold {current}")
-    except VersionPlaceError as exc:
-        current = None
-        check.fail("version places agree", str(exc))
-    new = _new_version(current, options)
+    current = _current_version(project, check, options)
+    new = _new_version(project, current, options)
     tag = versions.tag_for_version(new, prefix=prefix) if new is not None else None
+    note = project.prefix.note()
+    warnings = [note] if note is not None else []
+    warnings.extend(f"left alone: {line}" for line in project.left_alone)
 
     # Local state.
     head = git.head()
@@ -267,47 +351,41 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
     # Tags and versions.
     local_tags = git.tags(prefix)
     remote_tags = remote_refs.tags if remote_refs else {}
-    # The new tag itself is judged by "tag is new", not again as the latest release.
-    latest = versions.latest_release_tag({*local_tags, *remote_tags} - {tag}, prefix)
+    releases = _releases({*local_tags, *remote_tags}, project)
+    reachable = tags.reachable_tags(git)
+    at_head = tags.tags_at_head(git)
     if tag is not None and not git.valid_tag_name(tag):
         check.fail(
             "tag name valid",
             f"{tag!r} is not a valid git tag name (git check-ref-format); change "
             f"[tool.releasekit] tag-prefix {prefix!r}",
         )
-    if tag is not None:
-        where = [
-            place
-            for place, found in (
-                ("locally", tag in local_tags),
-                (f"on {remote!r}", tag in remote_tags),
-            )
-            if found
-        ]
-        if where:
+    if tag is not None and new is not None:
+        _check_tag_is_new(
+            check,
+            tag=tag,
+            new=new,
+            remote=remote,
+            local_tags=local_tags,
+            remote_tags=remote_tags,
+            releases=releases,
+        )
+        if project.tag_source is not None and not project.tag_source.matches(tag):
             check.fail(
                 "tag is new",
-                f"tag {tag!r} already exists {' and '.join(where)}; release another version "
-                f"or delete the tag ({command('git', 'tag', '-d', tag)})",
+                f"tag {tag!r} does not match the tag pattern of {project.tag_source.backend} "
+                f"({project.tag_source.where}); set [tool.releasekit] tag-prefix to match it",
             )
-        else:
-            check.ok("tag is new", f"{tag!r} exists neither locally nor on the remote")
-    if new is not None:
-        if current is not None and new <= current:
-            check.fail(
-                "version goes forward",
-                f"new version {str(new)!r} is not greater than the current version "
-                f"{str(current)!r}; give a greater version or a part (major, minor, patch)",
-            )
-        elif latest is not None and new <= latest[1]:
-            check.fail(
-                "version goes forward",
-                f"new version {str(new)!r} is not greater than the latest release tag "
-                f"{latest[0]!r}; give a version greater than {str(latest[1])!r}",
-            )
-        else:
-            after = f" and than {latest[0]}" if latest else ""
-            check.ok("version goes forward", f"{new} is greater than {current}{after}")
+        others = {t: v for t, v in releases.items() if t != tag}
+        _check_versions(
+            check,
+            plan_warnings=warnings,
+            new=new,
+            current=current,
+            releases=others,
+            reachable=reachable,
+            at_head=at_head,
+        )
 
     # The changelog and the file edits.
     plan = Plan(
@@ -318,7 +396,8 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
         current=current,
         new=new,
         tag=tag,
-        last_tag=latest[0] if latest else None,
+        last_tag=_last_release(project, current, releases, reachable),
+        warnings=warnings,
     )
     edits: list[FileEdit] = []
     notes = ""
@@ -740,3 +819,13 @@ def _abort(git: Git, root: Path, journal: Journal, out: Out) -> None:
         out(f"aborted the release of {journal.new}; kept what others changed since (above)")
     else:
         out(f"aborted the release of {journal.new}: the repository is back where it started")
+
+
+def _releases(names: Iterable[str], project: Project) -> dict[str, Version]:
+    """The release tags among `names` (non-release tags ignored), each with its version."""
+    found = {}
+    for name in names:
+        version = tags.release_version(name, project.prefix.prefix, project.tag_source)
+        if version is not None:
+            found[name] = version
+    return found

@@ -239,6 +239,8 @@ class Tag:
 
     def run(self, ctx: Context, progress: Progress) -> None:
         target = ctx.journal.release_commit or progress.release_commit
+        if target is None and not self.journal.files:
+            target = self.journal.start_head  # a tag-only release tags where it started
         if target is None:  # pragma: no cover - the commit step runs first
             msg = "the release commit is missing; cannot tag"
             raise GitError(msg)
@@ -310,6 +312,9 @@ class NextDev:
 
 def steps_for(journal: Journal, summary: str) -> list[Step]:
     """The local steps of the release that `journal` describes, in order."""
+    if not journal.files:
+        # A version taken from git tags, with no changelog change: the release is the tag.
+        return [Tag(journal)]
     made: list[Step] = [WriteFiles(journal, summary)]
     if any(record.after is None for record in journal.files):
         made.append(RemoveFragments(journal))

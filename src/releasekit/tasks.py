@@ -22,6 +22,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
+from packaging.version import Version
 
 from releasekit import redaction, versions
 from releasekit.config import Config, changelog_path, find_root, load_config, read_pyproject
@@ -31,9 +32,10 @@ from releasekit.errors import (
     ReleasekitError,
     TagMismatchError,
     UsageError,
+    VersionPlaceError,
 )
 from releasekit.files import FileEdit, apply_edits, decode, read_bytes
-from releasekit.project import load_project, version_edits
+from releasekit.project import describe_places, load_project, version_edits
 
 if TYPE_CHECKING:
     from releasekit.changelog import Category
@@ -263,8 +265,10 @@ def check_tag(c: Context, tag: str) -> None:
     project = load_project(find_root())
     prefix = project.config.tag_prefix
     tagged = versions.version_from_tag(tag, prefix=prefix)
-    current = project.version
-    if str(tagged) != str(current):
+    current = project.version  # tag-derived: the tag git describe finds at HEAD
+    # Canonically equal strings, not only equal versions: v1.2 is not the tag of 1.2.0.
+    same = str(tagged) == str(Version(str(current)))
+    if not same or (project.nearest is not None and project.nearest.tag != tag):
         expected = versions.tag_for_version(current, prefix=prefix)
         msg = (
             f"tag {tag!r} names version {str(tagged)!r} but the project version is "
@@ -281,8 +285,8 @@ def version(c: Context, verbose: bool = False) -> None:
     current = project.version
     _out(str(current))
     if verbose:
-        for place in project.places:
-            print(f"  {place.label(project.root)}: {place.value}", file=sys.stderr)
+        for line in describe_places(project):
+            print(f"  {line}", file=sys.stderr)
 
 
 @command(
@@ -298,8 +302,14 @@ def bump(c: Context, target: str, pre: str | None = None, dry_run: bool = False)
     root = find_root()
     with _writing(root, dry_run=dry_run):
         project = load_project(root)
+        if project.tag_source is not None:
+            msg = (
+                f"the version comes from git tags ({project.tag_source.backend}): there is no "
+                f"file to bump; release with 'releasekit release {target}', which tags it"
+            )
+            raise VersionPlaceError(msg)
         current = project.version
-        new = versions.next_version(current, target, pre=pre)
+        new = project.spell(versions.next_version(current, target, pre=pre), like=target)
         verb = "would change" if dry_run else "changing"
         for place in project.places:
             _out(f"{verb} {place.label(project.root)}: {place.value} -> {new}")
