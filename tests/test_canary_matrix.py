@@ -1,7 +1,7 @@
 """The canary matrix: a canary in every credential source, echoed by a hostile index.
 
 Every scenario runs the real `releasekit` in a subprocess, so every line that leaves the
-process is seen: ours, twine's logger, warnings, tracebacks, invoke's `--debug` log.
+process is seen: ours, twine's logger, warnings, tracebacks, invoke's debug log.
 A scenario is a credential source x an exit path x a mode; the index echoes the secret
 it receives (the password, the Authorization header) and the canary in the reason
 phrase and in the body, the body's copy at one of the length boundaries around the
@@ -54,7 +54,9 @@ PATHS: dict[str, tuple[Upload, Read, int]] = {
     "no-credential": ("ok", "forward", 1),
     "crash": ("ok", "forward", 0),
 }
-MODES = ("quiet", "loud")  # loud: --debug --verbose PYTHONWARNINGS=always PYTHONDEVMODE=1
+# loud: invoke's debug log (INVOKE_DEBUG=1: the releasekit door takes no --debug flag),
+# --verbose, PYTHONWARNINGS=always, PYTHONDEVMODE=1
+MODES = ("quiet", "loud")
 
 KEYRING = """\
 import atexit, logging, threading, warnings
@@ -154,17 +156,16 @@ def environment(scenario: Scenario, url: str, tmp_path: Path) -> tuple[dict[str,
     env["RELEASEKIT_UPLOAD_ATTEMPTS"] = "3"
     env["RELEASEKIT_RETRY_BACKOFF"] = "0"
     if scenario.mode == "loud":
-        env |= {"PYTHONWARNINGS": "always", "PYTHONDEVMODE": "1"}
+        env |= {"PYTHONWARNINGS": "always", "PYTHONDEVMODE": "1", "INVOKE_DEBUG": "1"}
     return env, url
 
 
 def arguments(scenario: Scenario, url: str) -> list[str]:
     """The command line of the scenario."""
     loud = scenario.mode == "loud"
-    core = ["--debug"] if loud else []
     if scenario.path == "doctor":
-        return [*core, "doctor"]
-    args = [*core, "publish", "--no-install"]
+        return ["doctor"]
+    args = ["publish", "--no-install"]
     if scenario.source != "TWINE_REPOSITORY_URL":
         args += ["--repository", url]
     if loud:

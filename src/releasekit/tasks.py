@@ -394,7 +394,10 @@ def release(  # noqa: PLR0917 - invoke maps parameters to flags
         releasing.resume(find_root(), _out, abort=abort)
         return
     if not target:
-        msg = "'release' needs a TARGET (major, minor, patch, ..., or a version)"
+        msg = (
+            f"'releasekit release' needs {usage_of(release)} (see 'releasekit release --help'), "
+            "or --continue / --abort for a stopped release"
+        )
         raise UsageError(msg)
     options = releasing.Options(
         target=target,
