@@ -156,3 +156,7 @@ class UnpublishedReleasekitError(ReleasekitError):
 
 class MissingSessionsError(ReleasekitError):
     """Workflows would call nox sessions that the project's noxfile does not define."""
+
+
+class VerifyError(ReleasekitError):
+    """What the index serves is not what was built, tested and meant to be published."""

@@ -821,6 +821,36 @@ def publish(
     return Report(target, tuple(steps), tuple(uploaded), dry_run=False)
 
 
+def check(files: Sequence[DistFile], target: Target, *, say: Say) -> Report:
+    """Plan the upload against the index without any credential; upload nothing.
+
+    The release workflow runs this before `pypa/gh-action-pypi-publish`: a file already
+    there with other bytes stops the release here, before any file is uploaded, and
+    `skip_existing` tells the action whether identical files are already there.
+    """
+    from twine.utils import make_requests_session  # noqa: PLC0415 - slow import
+
+    say(f"repository: {target.repository} (index {_public(target.index_url)})")
+    with make_requests_session() as session:
+        present = index_files(session, target, files[0].project)
+        urls: dict[str, str] = {}
+
+        def remote_hash(name: str) -> str:
+            if not urls:
+                urls.update(file_urls(session, target, files[0].project))
+            return download_sha256(session, urls[name])
+
+        steps = plan(files, present, remote_hash)
+    for step in steps:
+        say(step.describe(dry_run=True))
+    return Report(target, tuple(steps), (), dry_run=True)
+
+
+def skip_existing(report: Report) -> bool:
+    """Whether the uploader must skip files the index already has (all of them identical)."""
+    return any(step.action == "skip" for step in report.steps)
+
+
 def check_release_state(root: Path, version: str, *, tag_prefix: str) -> str:
     """Refuse unless HEAD is exactly at the release tag of `version` and the tree is clean.
 
@@ -949,6 +979,7 @@ def run(
     install_check: bool = True,
     retry: Retry | None = None,
     tag_prefix: str | None = None,
+    check_only: bool = False,
 ) -> Report:
     """`releasekit publish`: check the files and the release, pick the credential, publish.
 
@@ -987,6 +1018,9 @@ def run(
             retry=retry,
         )
 
+    if repository == "local" and check_only:
+        msg = "--check plans against an index that exists before the upload; not 'local'"
+        raise PublishError(msg)
     if repository == "local":
         from releasekit.localindex import local_index  # noqa: PLC0415
 
@@ -1002,4 +1036,6 @@ def run(
         else:
             tag = check_release_files(files, environ, tag_prefix=prefix)
             say(f"release: this GitHub Actions run is for {tag}, the tag of the files' version")
+    if check_only:
+        return check(files, target, say=say)
     return go(target, credentials.resolve(target.repository, target.upload_url, environ))

@@ -511,6 +511,8 @@ def test_wheel(  # noqa: PLR0917 - invoke maps parameters to flags
         "dry_run": "check the files, the credential and the index; upload nothing",
         "verbose": "also show the index's answers (secrets are never shown)",
         "no_install": "skip installing the release back from the index into a fresh venv",
+        "check": "only plan against the index, with no credential (the release workflow's "
+        "step before pypa/gh-action-pypi-publish); writes skip-existing to $GITHUB_OUTPUT",
         "tag_prefix": "the release tag prefix (default: tag-prefix in [tool.releasekit], "
         "or v where there is no pyproject.toml)",
     }
@@ -524,6 +526,7 @@ def publish(  # noqa: PLR0917 - invoke maps parameters to flags
     verbose: bool = False,
     no_install: bool = False,
     tag_prefix: str | None = None,
+    check: bool = False,
 ) -> None:
     """Upload the checked files in dist/ (skipping identical ones), read back, install back."""
     import os  # noqa: PLC0415
@@ -531,7 +534,7 @@ def publish(  # noqa: PLR0917 - invoke maps parameters to flags
     from releasekit import publish as publishing  # noqa: PLC0415 - twine only when needed
 
     root = publishing.project_root()  # None in a job that has only the downloaded dist/
-    publishing.run(
+    report = publishing.run(
         root=root,
         repository=repository,
         index_url=index_url,
@@ -543,6 +546,60 @@ def publish(  # noqa: PLR0917 - invoke maps parameters to flags
         verbose=verbose,
         install_check=not no_install,
         tag_prefix=tag_prefix,
+        check_only=check,
+    )
+    if check:
+        skip = publishing.skip_existing(report)
+        _out(f"plan ok: nothing on the index conflicts (skip-existing: {str(skip).lower()})")
+        if output := os.environ.get("GITHUB_OUTPUT"):
+            with Path(output).open("a", encoding="utf-8") as stream:
+                stream.write(f"skip-existing={str(skip).lower()}\n")
+
+
+@command(
+    help={
+        "repository": "pypi, testpypi or the upload URL published to (default: "
+        "$TWINE_REPOSITORY_URL)",
+        "index_url": "the simple index to read (default: derived from the repository)",
+        "sums": "the SHA256SUMS that build wrote (default: dist/SHA256SUMS)",
+        "publisher_repository": "require attestations by this GitHub OWNER/NAME (default in "
+        "GitHub Actions: this run's repository)",
+        "publisher_workflow": "and this workflow file, e.g. release.yml (default in GitHub "
+        "Actions: this run's workflow)",
+        "verify_signatures": "also verify the Sigstore signatures (needs pypi-attestations)",
+        "no_install": "skip installing the release back into a fresh venv",
+        "wait": "seconds to wait for the index to list every file (default: 0)",
+    }
+)
+def verify(  # noqa: PLR0917 - invoke maps parameters to flags
+    c: Context,
+    repository: str | None = None,
+    index_url: str | None = None,
+    sums: str | None = None,
+    publisher_repository: str | None = None,
+    publisher_workflow: str | None = None,
+    verify_signatures: bool = False,
+    no_install: bool = False,
+    wait: int = 0,
+) -> None:
+    """Check a published release: sha256 against SHA256SUMS, attestations, install back."""
+    import os  # noqa: PLC0415
+
+    from releasekit import publish as publishing  # noqa: PLC0415
+    from releasekit import verify as verifying  # noqa: PLC0415
+
+    root = publishing.project_root() or Path.cwd()
+    verifying.run(
+        repository=repository,
+        index_url=index_url,
+        sums=Path(sums) if sums is not None else root / "dist" / "SHA256SUMS",
+        environ=os.environ,
+        say=_out,
+        publisher_repository=publisher_repository,
+        publisher_workflow=publisher_workflow,
+        signatures=verify_signatures,
+        install_check=not no_install,
+        wait=float(wait),
     )
 
 
@@ -828,6 +885,7 @@ ns = Collection(
     build,
     test_wheel,
     publish,
+    verify,
     doctor,
     changelog,
     notes,
