@@ -90,7 +90,7 @@ def test_zizmor_pedantic_finds_nothing() -> None:
     ("old", "new", "audit"),
     [
         (
-            'run: releasekit publish --repository "$REPOSITORY"',
+            'run: releasekit publish --check --repository "$REPOSITORY"',
             "run: echo ${{ github.ref_name }}",
             "template-injection",
         ),
@@ -136,6 +136,9 @@ def test_each_job_asks_for_its_permissions_with_a_reason(workflow_path: Path) ->
     lines = workflow_path.read_text(encoding="utf-8").splitlines()
     entries = 0
     for number, line in enumerate(lines):
+        if re.fullmatch(r"\s+permissions: \{\}\s+#\s*\S.*", line):
+            entries += 1  # a job that needs nothing says why it needs nothing
+            continue
         if line.strip() != "permissions:" or not line.startswith(" "):
             continue
         indent = len(line) - len(line.lstrip())
@@ -222,11 +225,13 @@ def test_release_triggers() -> None:
 
 def test_release_jobs_run_in_order() -> None:
     jobs = load(RELEASE)["jobs"]
-    assert list(jobs) == ["check", "build", "test", "publish", "github-release"]
+    assert list(jobs) == ["check", "build", "test", "plan", "publish", "verify", "github-release"]
     assert jobs["build"]["needs"] == "check"
     assert jobs["test"]["needs"] == "build"
-    assert set(jobs["publish"]["needs"]) == {"check", "test"}
-    assert set(jobs["github-release"]["needs"]) == {"check", "publish"}
+    assert set(jobs["plan"]["needs"]) == {"check", "test"}
+    assert set(jobs["publish"]["needs"]) == {"check", "plan"}
+    assert set(jobs["verify"]["needs"]) == {"check", "publish"}
+    assert set(jobs["github-release"]["needs"]) == {"check", "verify"}
     assert jobs["github-release"]["if"] == "${{ !inputs.test_pypi }}"
 
 
@@ -236,28 +241,117 @@ def test_the_tag_reaches_check_tag_through_env() -> None:
     assert step["run"] == "nox -s check_tag"
 
 
+DIST = {"name": "dist", "path": "dist/"}
+SUMS = {"name": "sha256sums", "path": "dist/"}
+
+
 def test_build_once_and_pass_files_by_artifact() -> None:
     jobs = load(RELEASE)["jobs"]
     builds = [job for job, step in runs(load(RELEASE)) if "nox -s build" in step["run"]]
     assert builds == ["build"]
-    uploads = [s for s in jobs["build"]["steps"] if "upload-artifact" in s.get("uses", "")]
-    assert uploads[0]["with"] == {"name": "dist", "path": "dist/", "if-no-files-found": "error"}
-    for job in ("test", "publish", "github-release"):
-        downloads = [s for s in jobs[job]["steps"] if "download-artifact" in s.get("uses", "")]
-        assert downloads[0]["with"] == {"name": "dist", "path": "dist/"}, job
+    uploads = [s["with"] for s in jobs["build"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    # SHA256SUMS travels beside the distribution files: the publish job uploads all it gets.
+    assert uploads == [
+        {"name": "dist", "path": "dist/*.whl\ndist/*.tar.gz\n", "if-no-files-found": "error"},
+        {"name": "sha256sums", "path": "dist/SHA256SUMS", "if-no-files-found": "error"},
+    ]
+    for job in ("test", "plan", "verify", "github-release"):
+        downloads = [
+            s["with"] for s in jobs[job]["steps"] if "download-artifact" in s.get("uses", "")
+        ]
+        assert downloads == [DIST, SUMS], job
 
 
-def test_publish_job_is_short_has_no_checkout_and_no_secret() -> None:
-    job = load(RELEASE)["jobs"]["publish"]
+PYPA_ACTION = "pypa/gh-action-pypi-publish"
+
+
+def check_publish_job(workflow: dict[str, Any], name: str) -> dict[str, Any]:
+    """The PyPA's action, pinned, attestations on, fed the tested dist/ and nothing else."""
+    job: dict[str, Any] = workflow["jobs"][name]
     assert job["permissions"] == {"id-token": "write"}
+    assert job.get("environment"), f"{name} has no environment"
+    assert "secrets." not in json.dumps(job)
+    uses = [s.get("uses", "") for s in job["steps"]]
+    assert not any("checkout" in u for u in uses), f"{name} checks out code"
+    assert not [s for s in job["steps"] if "run" in s], f"{name} runs scripts"
+    assert len(uses) == 2
+    assert uses[0].startswith("actions/download-artifact@")
+    assert job["steps"][0]["with"] == DIST  # the dist artifact only: no SHA256SUMS
+    action, _, sha = uses[1].partition("@")
+    assert action == PYPA_ACTION
+    assert FULL_SHA.match(sha), f"{PYPA_ACTION} is not pinned to a commit: {uses[1]!r}"
+    given = job["steps"][1]["with"]
+    assert given.get("attestations", True) is True  # the action's default is on; never off
+    assert given["packages-dir"] == "dist/"
+    assert given["skip-existing"] == "${{ needs.plan.outputs.skip-existing }}"
+    assert "password" not in given
+    assert "user" not in given
+    return job
+
+
+def only_publish_jobs_mint(workflow: dict[str, Any]) -> set[str]:
+    return {
+        name
+        for name, job in workflow["jobs"].items()
+        if (job.get("permissions") or {}).get("id-token") == "write"
+    }
+
+
+def test_publish_job_uses_the_pinned_pypa_action_with_attestations() -> None:
+    workflow = load(RELEASE)
+    job = check_publish_job(workflow, "publish")
+    assert only_publish_jobs_mint(workflow) == {"publish"}
     assert job["environment"]["name"] == "${{ inputs.test_pypi && 'testpypi' || 'pypi' }}"
     assert "https://pypi.org/p/releasekit" in job["environment"]["url"]
     assert "https://test.pypi.org/p/releasekit" in job["environment"]["url"]
-    assert not [s for s in job["steps"] if "checkout" in s.get("uses", "")]
-    assert "secrets." not in json.dumps(job)
-    publish = step_named(load(RELEASE), "publish", "Publish")
-    assert publish["env"] == {"REPOSITORY": "${{ inputs.test_pypi && 'testpypi' || 'pypi' }}"}
-    assert publish["run"] == 'releasekit publish --repository "$REPOSITORY"'
+    url = job["steps"][1]["with"]["repository-url"]
+    assert "https://test.pypi.org/legacy/" in url
+    assert "https://upload.pypi.org/legacy/" in url
+    pin = next(line for line in RELEASE.read_text().splitlines() if PYPA_ACTION in line)
+    assert PINNED.match(pin)["tag"] == "v1.14.2"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "complaint"),
+    [
+        ("attestations: true", "attestations: false", "attestations"),
+        (
+            "    steps:\n      # No checkout",
+            "    steps:\n      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8\n"
+            "      # No checkout",
+            "checks out",
+        ),
+        ("@dc37677b2e1c63e2034f94d8a5b11f265b73ba33", "@release/v1", "not pinned"),
+    ],
+)
+def test_the_publish_job_check_can_fail(old: str, new: str, complaint: str) -> None:
+    text = RELEASE.read_text(encoding="utf-8")
+    assert old in text
+    broken = yaml.safe_load(text.replace(old, new))
+    with pytest.raises(AssertionError, match=complaint):
+        check_publish_job(broken, "publish")
+
+
+def test_a_second_minting_job_is_noticed() -> None:
+    workflow = load(RELEASE)
+    workflow["jobs"]["verify"]["permissions"] = {"id-token": "write"}
+    assert only_publish_jobs_mint(workflow) == {"publish", "verify"}
+
+
+def test_plan_runs_before_and_verify_after_with_no_permissions() -> None:
+    workflow = load(RELEASE)
+    plan = step_named(workflow, "plan", "Plan")
+    assert plan["id"] == "plan"
+    assert plan["run"] == 'releasekit publish --check --repository "$REPOSITORY"'
+    assert workflow["jobs"]["plan"]["outputs"] == {
+        "skip-existing": "${{ steps.plan.outputs.skip-existing }}"
+    }
+    check = step_named(workflow, "verify", "Verify")
+    assert check["run"].startswith('releasekit verify --repository "$REPOSITORY"')
+    assert "--verify-signatures" in check["run"]
+    for job in ("plan", "verify"):
+        assert workflow["jobs"][job]["permissions"] == {}
+        assert plan["env"] == {"REPOSITORY": "${{ inputs.test_pypi && 'testpypi' || 'pypi' }}"}
 
 
 def test_github_release_uses_the_changelog_and_marks_prereleases() -> None:
@@ -399,3 +493,48 @@ def test_docs_state_the_testpypi_rule() -> None:
     assert "Only a **manual run** goes to TestPyPI" in doc
     assert "always publishes to **PyPI**" in doc
     assert "## In a project adopted with `releasekit init`" in doc
+
+
+# ---------------------------------------------------------------- what init generates
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release.yml that `releasekit init` writes into a new project."""
+    from conftest import SIMPLE_PYPROJECT, init_repo
+
+    repo = init_repo(
+        tmp_path_factory.mktemp("init") / "project", {"pyproject.toml": SIMPLE_PYPROJECT}
+    )
+    result = subprocess.run(
+        [tool("releasekit"), "init", "--requirement", "releasekit==1.0.0"],
+        check=False,
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return repo.path / ".github" / "workflows" / "release.yml"
+
+
+def test_init_workflow_publishes_with_the_pinned_pypa_action(generated: Path) -> None:
+    workflow = load(generated)
+    for name in ("publish-testpypi", "publish-pypi"):
+        check_publish_job(workflow, name)
+    assert only_publish_jobs_mint(workflow) == {"publish-testpypi", "publish-pypi"}
+    ours = next(line for line in RELEASE.read_text().splitlines() if PYPA_ACTION in line)
+    for line in generated.read_text().splitlines():
+        if PYPA_ACTION in line:
+            assert line.split("uses:")[1] == ours.split("uses:")[1]  # one pin for both
+    test_url = workflow["jobs"]["publish-testpypi"]["steps"][1]["with"]["repository-url"]
+    assert test_url == "https://test.pypi.org/legacy/"
+    assert "repository-url" not in workflow["jobs"]["publish-pypi"]["steps"][1]["with"]
+    assert workflow["jobs"]["verify"]["permissions"] == {}
+    assert workflow["jobs"]["plan"]["permissions"] == {}
+
+
+def test_init_workflow_passes_zizmor_and_the_schema(generated: Path) -> None:
+    result = zizmor(generated)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert schema(generated).returncode == 0
