@@ -1,11 +1,12 @@
 """Which credential an upload uses, where it came from, and how to show it without the secret.
 
-Sources, in order: Trusted Publishing (GitHub Actions with `id-token: write`), the
-environment (`TWINE_USERNAME`/`TWINE_PASSWORD`, `PYPI_TOKEN`, `TESTPYPI_TOKEN`,
-`UV_PUBLISH_TOKEN`), `~/.pypirc`, and the keyring (as twine uses it). The first source
-that has a credential wins; a source that is present but unsafe or broken is an error,
-never silently skipped. In GitHub Actions with no credential at all, Trusted Publishing is
-tried anyway, so the error names what the job lacks (`permissions: id-token: write`).
+Sources, in order: the environment (`TWINE_USERNAME`/`TWINE_PASSWORD`, `PYPI_TOKEN`,
+`TESTPYPI_TOKEN`, `UV_PUBLISH_TOKEN`), `~/.pypirc`, and the keyring (as twine uses it).
+The first source that has a credential wins; a source that is present but unsafe or
+broken is an error, never silently skipped. In CI with no credential at all, twine's own
+Trusted Publishing exchange (`twine.auth`, with the `id` package's CI detection: GitHub
+Actions, GitLab, Buildkite, CircleCI, Google Cloud) mints a short-lived token. The release
+workflow itself publishes with `pypa/gh-action-pypi-publish`, not with this.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from releasekit import oidc, redaction
+from releasekit import redaction
 from releasekit.errors import CredentialError, command
 from releasekit.redaction import public_url
 
@@ -135,39 +136,73 @@ def resolve(
     environ: Mapping[str, str],
 ) -> Credential:
     """Return the first credential the sources give for this upload (see the module doc)."""
-    for source in (_trusted_publishing, _environment, _pypirc, _keyring):
+    for source in (_environment, _pypirc, _keyring):
         found = source(repository, upload_url, environ)
         if found is not None:
             return found
-    if repository != "local" and oidc.in_github_actions(environ):
-        # In GitHub Actions the usual missing piece is `id-token: write`; the Trusted
-        # Publishing attempt fails with the message that names it.
-        return _minted(upload_url, environ)
+    if repository != "local" and in_ci(environ):
+        return _trusted_publishing(upload_url, environ)
     names = ", ".join(
         ["TWINE_USERNAME/TWINE_PASSWORD", *_token_vars(repository), "UV_PUBLISH_TOKEN"]
     )
     msg = (
         f"no credential for {public_url(upload_url)!r}: set {names}, add a "
         f"[{_section_hint(repository)}] "
-        f"section to ~/.pypirc, store one in the keyring, or publish from GitHub Actions "
-        f"with Trusted Publishing"
+        f"section to ~/.pypirc, store one in the keyring, or publish from CI (GitHub "
+        f"Actions, GitLab, …) with Trusted Publishing"
     )
     raise CredentialError(msg)
 
 
-def _trusted_publishing(
-    repository: RepositoryName, upload_url: str, environ: Mapping[str, str]
-) -> Credential | None:
-    if repository == "local":
-        return None
-    if not (oidc.in_github_actions(environ) and oidc.trusted_publishing_available(environ)):
-        return None
-    return _minted(upload_url, environ)
+def in_github_actions(environ: Mapping[str, str]) -> bool:
+    """Whether this process runs in a GitHub Actions job (``GITHUB_ACTIONS=true``)."""
+    return environ.get("GITHUB_ACTIONS") == "true"
 
 
-def _minted(upload_url: str, environ: Mapping[str, str]) -> Credential:
-    token = oidc.mint_token(upload_url, environ)
-    return Credential(TOKEN_USER, token, "Trusted Publishing (GitHub Actions OIDC)")
+def in_ci(environ: Mapping[str, str]) -> bool:
+    """Whether this looks like a CI job (GitHub, GitLab, Buildkite and CircleCI set ``CI``)."""
+    return in_github_actions(environ) or environ.get("CI", "").lower() in {"true", "1"}
+
+
+_NO_OIDC_PERMISSION = (
+    "GitHub Actions gave this job no OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN are "
+    "unset): add `permissions: id-token: write` to the publishing job (and nowhere else), "
+    "or set an API token instead"
+)
+
+
+def _trusted_publishing(upload_url: str, environ: Mapping[str, str]) -> Credential:
+    """Mint an upload token with twine's Trusted Publishing exchange; one line on failure."""
+    if in_github_actions(environ) and not (
+        environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
+        and environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    ):
+        # The usual mistake: say it before any request is made.
+        raise CredentialError(_NO_OIDC_PERMISSION)
+    import requests  # noqa: PLC0415 - slow imports, only when minting
+    from twine.auth import CredentialInput, Private  # noqa: PLC0415
+    from twine.exceptions import TwineException  # noqa: PLC0415
+
+    config = {"repository": upload_url, "username": TOKEN_USER, "password": None}
+    resolver = Private(config, CredentialInput(TOKEN_USER))
+    try:
+        token = resolver.make_trusted_publishing_token()
+    except (TwineException, requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        # twine's message can carry the index's reasons; it never carries a token.
+        detail = " ".join(str(exc).replace("*", "").split())[:300] or type(exc).__name__
+        msg = (
+            f"Trusted Publishing for {upload_url!r} failed ({detail}); check the trusted "
+            f"publisher on the index (repository, workflow, environment) or set an API token"
+        )
+        raise CredentialError(msg) from None
+    if not token:
+        msg = (
+            f"no credential for {upload_url!r}, and this CI gives no OIDC identity that twine "
+            f"can trade for a token; set an API token (e.g. PYPI_TOKEN) or configure Trusted "
+            f"Publishing for this CI"
+        )
+        raise CredentialError(msg)
+    return Credential(TOKEN_USER, token, "Trusted Publishing (twine's OIDC exchange)")
 
 
 def _token_vars(repository: RepositoryName) -> list[str]:

@@ -41,9 +41,8 @@ from packaging.utils import (
 )
 from requests.adapters import HTTPAdapter
 
-from releasekit import oidc
 from releasekit.config import find_root
-from releasekit.credentials import Credential, RepositoryName, token_warning
+from releasekit.credentials import Credential, RepositoryName, in_github_actions, token_warning
 from releasekit.errors import ConfigError, PublishError, TagError, command
 from releasekit.files import sha256_of
 from releasekit.redaction import SECRET_VARIABLES, clip, public_url, scrub
@@ -908,7 +907,7 @@ def project_root(start: Path | None = None) -> Path | None:
 
 def actions_tag(environ: Mapping[str, str]) -> str | None:
     """The tag a GitHub Actions run is for (a tag push, or a dispatch on a tag), else None."""
-    if not oidc.in_github_actions(environ):
+    if not in_github_actions(environ):
         return None
     ref = environ.get("GITHUB_REF", "")
     if ref:
@@ -935,7 +934,7 @@ def check_release_files(
     tag = actions_tag(environ)
     if tag is None:
         expected = tag_for_version(Version(version), prefix=tag_prefix)
-        if oidc.in_github_actions(environ):
+        if in_github_actions(environ):
             ref = environ.get("GITHUB_REF", "") or environ.get("GITHUB_REF_NAME", "")
             msg = (
                 f"this GitHub Actions run is for {ref or 'no ref'!r}, not a release tag, and has "
