@@ -3,7 +3,8 @@
 Everything happens in a temporary directory: a sample project with a git repository and a
 local bare remote, the release (tag pushed to that remote), the build, the wheel test, a
 publish to the embedded local index (and a second publish showing that a re-run skips what
-is already there), and finally installing the release back from that index and running it.
+is already there), `releasekit verify` reading the release back, and finally installing the
+release back from that index and running it.
 Only the package registries are needed (for hatchling, pypiserver and the like).
 """
 
@@ -178,6 +179,14 @@ def main() -> int:
                     [*publish, "--no-install"],
                     root,
                     login,
+                )
+                # What the release workflow runs after the PyPA's action: the index serves
+                # the bytes SHA256SUMS lists, and the version installs back. pypiserver
+                # serves no PEP 740 provenance; on PyPI the attestations are checked too.
+                run(
+                    "verify what the index serves (sha256 vs SHA256SUMS, provenance, install)",
+                    releasekit("verify", *url),
+                    root,
                 )
                 install_and_run(index, root)
         except StepFailed as failed:
