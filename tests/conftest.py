@@ -43,6 +43,7 @@ def _isolated_environment(
             monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("CI", raising=False)  # in CI, publish would try Trusted Publishing
 
 
 def git(cwd: Path, *args: str) -> str:

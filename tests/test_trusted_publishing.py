@@ -191,3 +191,26 @@ def test_a_refused_exchange_is_one_line_without_tokens(
     assert "\n" not in message
     for secret in (REQUEST_TOKEN, OIDC_TOKEN, MINTED):
         assert secret not in message
+
+
+def test_outside_ci_nothing_is_minted(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(CredentialError, match="no credential for"):
+        resolve("pypi", "https://upload.pypi.org/legacy/", {})
+
+
+def test_another_ci_tries_twine_and_fails_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from releasekit.localindex import free_port
+
+    upload = f"https://127.0.0.1:{free_port()}/legacy/"  # nothing listens there
+    with pytest.raises(CredentialError) as caught:
+        resolve("url", upload, {"CI": "true"})
+    assert str(caught.value).startswith(f"Trusted Publishing for {upload!r} failed (")
+    assert "\n" not in str(caught.value)
+
+
+def test_doctor_in_ci_mints_nothing(tmp_path: Path) -> None:
+    from releasekit import doctor
+
+    finding = doctor._credential("pypi", "https://upload.pypi.org/legacy/", {"CI": "true"})
+    assert finding.status == "ok"
+    assert "Trusted Publishing mints one when uploading" in finding.detail

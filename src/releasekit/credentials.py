@@ -136,10 +136,9 @@ def resolve(
     environ: Mapping[str, str],
 ) -> Credential:
     """Return the first credential the sources give for this upload (see the module doc)."""
-    for source in (_environment, _pypirc, _keyring):
-        found = source(repository, upload_url, environ)
-        if found is not None:
-            return found
+    found = configured(repository, upload_url, environ)
+    if found is not None:
+        return found
     if repository != "local" and in_ci(environ):
         return _trusted_publishing(upload_url, environ)
     names = ", ".join(
@@ -152,6 +151,17 @@ def resolve(
         f"Actions, GitLab, …) with Trusted Publishing"
     )
     raise CredentialError(msg)
+
+
+def configured(
+    repository: RepositoryName, upload_url: str, environ: Mapping[str, str]
+) -> Credential | None:
+    """The credential the environment, `.pypirc` or the keyring hold, or None (mints nothing)."""
+    for source in (_environment, _pypirc, _keyring):
+        found = source(repository, upload_url, environ)
+        if found is not None:
+            return found
+    return None
 
 
 def in_github_actions(environ: Mapping[str, str]) -> bool:
