@@ -829,7 +829,7 @@ def check(files: Sequence[DistFile], target: Target, *, say: Say) -> Report:
     """
     from twine.utils import make_requests_session  # noqa: PLC0415 - slow import
 
-    say(f"repository: {target.repository} (index {_public(target.index_url)})")
+    say(f"repository: {target.repository} (index {public_url(target.index_url)})")
     with make_requests_session() as session:
         present = index_files(session, target, files[0].project)
         urls: dict[str, str] = {}

@@ -42,15 +42,17 @@ from releasekit.publish import (
     DistFile,
     Target,
     _get,
-    _public,
+    bound_session,
     install_back,
     resolve_target,
+    within_deadline,
 )
+from releasekit.redaction import public_url
+from releasekit.timeouts import limits
 
 Say = Callable[[str], None]
 
 _INTEGRITY_ACCEPT = "application/vnd.pypi.integrity.v1+json"
-_TIMEOUT = 30.0
 _POLL_SECONDS = 10.0
 
 
@@ -150,7 +152,7 @@ def list_files(session: requests.Session, target: Target, project: str) -> list[
         return []
     if response.status_code != 200:
         msg = (
-            f"the index at {_public(target.index_url)!r} answered HTTP {response.status_code} "
+            f"the index at {public_url(target.index_url)!r} answered HTTP {response.status_code} "
             f"for {project!r}; check --repository and --index-url"
         )
         raise VerifyError(msg)
@@ -162,7 +164,7 @@ def list_files(session: requests.Session, target: Target, project: str) -> list[
     try:
         return [_json_file(entry, base) for entry in json.loads(response.text)["files"]]
     except (ValueError, KeyError, TypeError, AttributeError):
-        msg = f"the index page {_public(url)!r} is not valid PEP 691 JSON"
+        msg = f"the index page {public_url(url)!r} is not valid PEP 691 JSON"
         raise VerifyError(msg) from None
 
 
@@ -192,13 +194,17 @@ def _html_file(name: str, href: str, base: str) -> IndexFile:
 
 
 def download_sha256(session: requests.Session, file: IndexFile, into: Path) -> Path:
-    """Download `file` into the directory `into`; return its path."""
+    """Download `file` into the directory `into` (within the index deadline); return its path."""
+    return within_deadline(file.url, "a file back", lambda: _download(session, file, into))
+
+
+def _download(session: requests.Session, file: IndexFile, into: Path) -> Path:
     path = into / file.name
     try:
-        with session.get(file.url, stream=True, timeout=_TIMEOUT) as response:
+        with session.get(file.url, stream=True) as response:
             if response.status_code != 200:
                 msg = (
-                    f"downloading {file.name!r} from {_public(file.url)!r} answered HTTP "
+                    f"downloading {file.name!r} from {public_url(file.url)!r} answered HTTP "
                     f"{response.status_code}"
                 )
                 raise VerifyError(msg)
@@ -291,9 +297,12 @@ def fetch_provenance(session: requests.Session, file: IndexFile) -> bytes | None
     """The PEP 740 provenance object of `file` from the Integrity API, or None if it has none."""
     if file.provenance is None:
         return None
+    url = file.provenance
     try:
-        response = session.get(
-            file.provenance, headers={"Accept": _INTEGRITY_ACCEPT}, timeout=_TIMEOUT
+        response = within_deadline(
+            url,
+            "its provenance",
+            lambda: session.get(url, headers={"Accept": _INTEGRITY_ACCEPT}),
         )
     except requests.RequestException as exc:
         msg = f"the Integrity API did not answer for {file.name!r} ({type(exc).__name__})"
@@ -303,7 +312,7 @@ def fetch_provenance(session: requests.Session, file: IndexFile) -> bytes | None
     if response.status_code != 200:
         msg = (
             f"the Integrity API answered HTTP {response.status_code} for {file.name!r} "
-            f"({_public(file.provenance)}); try again later"
+            f"({public_url(file.provenance)}); try again later"
         )
         raise VerifyError(msg)
     return response.content
@@ -436,10 +445,13 @@ def verify(
     """Check hashes, provenance and (unless told not to) install-back; see the module doc."""
     say(
         f"verifying {release.project} {release.version} on {target.repository} "
-        f"(index {_public(target.index_url)}) against SHA256SUMS ({len(release.sums)} files)"
+        f"(index {public_url(target.index_url)}) against SHA256SUMS ({len(release.sums)} files)"
     )
     publishers: dict[str, str | None] = {}
-    with requests.Session() as session, tempfile.TemporaryDirectory(prefix="rk-verify-") as tmp:
+    with (
+        bound_session(requests.Session(), limits()) as session,
+        tempfile.TemporaryDirectory(prefix="rk-verify-") as tmp,
+    ):
         served = wait_for_files(session, target, release, wait=wait, say=say)
         mine = check_files(release, served)
         downloaded: list[DistFile] = []
@@ -466,7 +478,7 @@ def verify(
                 )
         else:
             say(
-                f"provenance: the index at {_public(target.index_url)} serves no PEP 740 "
+                f"provenance: the index at {public_url(target.index_url)} serves no PEP 740 "
                 f"provenance; not checked"
             )
             if signatures:
