@@ -183,3 +183,13 @@ def run_cli(
         timeout=300,
     )
     return Run(result.returncode, result.stdout, result.stderr)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip the tests marked `posix` where there is no POSIX (Windows)."""
+    if os.name == "posix":
+        return
+    skip = pytest.mark.skip(reason="needs POSIX signals, process groups or mode bits")
+    for item in items:
+        if item.get_closest_marker("posix") is not None:
+            item.add_marker(skip)

@@ -277,6 +277,9 @@ def run_case(case: Case, template: Path, where: Path, released: Mapping[str, obj
 
 
 def _kill(case: Case, repo: Path, remote: Path, where: Path, log: list[str]) -> None:
+    if sys.platform == "win32":  # SIGKILL and process groups are POSIX
+        msg = "the fault harness needs POSIX signals and process groups"
+        raise _Broken(msg)
     marker, go = where / "reached", where / "go"
     run_env = env()
     if case.point in IN_GIT:

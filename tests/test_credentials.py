@@ -93,6 +93,7 @@ def test_pypirc_section_by_url(home: Path) -> None:
     assert (found.username, found.source) == ("bob", "~/.pypirc [corp]")
 
 
+@pytest.mark.posix  # group/other mode bits
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
 def test_pypirc_readable_by_others_is_refused(home: Path, mode: int) -> None:
     write_pypirc(home, "[pypi]\npassword = pypi-CANARYPYPIRC\n", mode)

@@ -18,6 +18,8 @@ __all__ = ["repo"]  # the fixture, shared with test_release
 
 from releasekit.errors import PushedButIncompleteError, ReleaseError
 
+pytestmark = pytest.mark.posix  # signals, process groups, hooks run by sh
+
 
 def hook(where: Path, name: str, body: str) -> None:
     path = where / "hooks" / name

@@ -22,6 +22,8 @@ from fault_harness import Case, make_template, reference, run_case
 from test_release import CHANGELOG, opts, repo, run
 
 from releasekit.errors import LockError, ReleaseError
+
+pytestmark = pytest.mark.posix  # signals, process groups, hooks run by sh
 from releasekit.git import Git
 from releasekit.lock import release_lock
 
@@ -328,7 +330,7 @@ def test_bump_waits_for_no_one_but_refuses_while_a_release_runs(
 
 def _small_disk(where: Path, size: str) -> bool:
     where.mkdir(parents=True)
-    if os.geteuid() != 0 or shutil.which("mount") is None:
+    if sys.platform == "win32" or os.geteuid() != 0 or shutil.which("mount") is None:
         return False
     done = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],

@@ -376,6 +376,9 @@ def test_ci_runs_nox_sessions_on_the_supported_matrix() -> None:
     pyproject = nox.project.load_toml(ROOT / "pyproject.toml")
     assert matrix["python"] == nox.project.python_versions(pyproject)
     assert set(matrix["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
+    # Only Linux gates: the suite is not yet shown to pass on macOS and Windows.
+    assert workflow["jobs"]["tests"]["continue-on-error"] == "${{ matrix.os != 'ubuntu-latest' }}"
+
     commands = [step["run"] for _, step in runs(workflow)]
     for needed in ("nox -s lint", "nox -s tests", "nox -s build", "nox -s test_wheel"):
         assert any(c.startswith(needed) for c in commands), needed
@@ -538,3 +541,11 @@ def test_init_workflow_passes_zizmor_and_the_schema(generated: Path) -> None:
     result = zizmor(generated)
     assert result.returncode == 0, result.stdout + result.stderr
     assert schema(generated).returncode == 0
+
+
+def test_release_tests_the_wheel_only_where_the_suite_is_shown_to_pass() -> None:
+    workflow = load(RELEASE)
+    jobs = [job for job in workflow["jobs"].values() if "matrix" in job.get("strategy", {})]
+    assert jobs
+    for job in jobs:
+        assert job["strategy"]["matrix"]["os"] == ["ubuntu-latest"]

@@ -66,7 +66,8 @@ def _write_holder(fd: int) -> None:
     # Written through the locked descriptor, so it is the holder's own file.
     with contextlib.suppress(OSError):
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
+        os.lseek(fd, 0, os.SEEK_SET)  # (no os.pwrite on Windows)
+        os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
 
 
 def _holder(path: Path) -> str:
