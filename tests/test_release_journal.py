@@ -22,12 +22,12 @@ from fault_harness import Case, make_template, reference, run_case
 from test_release import CHANGELOG, opts, repo, run
 
 from releasekit.errors import LockError, ReleaseError
-
-pytestmark = pytest.mark.posix  # signals, process groups, hooks run by sh
 from releasekit.git import Git
 from releasekit.lock import release_lock
 
 __all__ = ["repo"]  # the fixture, shared with test_release
+
+pytestmark = pytest.mark.posix  # signals, process groups, hooks run by sh
 
 RELEASE = [str(BIN / "releasekit"), "release", "minor", "--date", "2026-02-03", "--next-dev"]
 JOURNAL = Path(".git") / "releasekit-release.json"
