@@ -732,9 +732,9 @@ def test_add_follows_a_file_without_categories() -> None:
 def test_add_keeps_crlf_bullets_and_indents_continuation_lines() -> None:
     text = crlf(read(FIXTURES / "inline-links.md"))
     result = add(text, "Line one\nline two", "added")
-    # "### Features" is no Keep a Changelog category: the new one goes after it.
+    # "### Features" is this house's name for Keep a Changelog's "Added".
     assert (
-        "* Plugins can register commands.\r\n\r\n### Added\r\n\r\n* Line one\r\n"
+        "### Features\r\n\r\n* Plugins can register commands.\r\n* Line one\r\n"
         "  line two\r\n\r\n## [2.0.0]"
     ) in result
 
@@ -1016,3 +1016,31 @@ def test_cli_promote_uses_the_configured_remote(
         "[0.1.0]: https://github.com/example/project/releases/tag/v0.1.0\n"
     )
     assert "token" not in text
+
+
+# A house that names its categories towncrier's way (modelled on attrs' and pip's
+# Markdown-rendered changelogs: "Features", "Bug Fixes", "Deprecations and Removals").
+HOUSE_CATEGORIES = (
+    "# Changelog\n\n## Unreleased\n\n### Features\n\n- A thing.\n\n"
+    "## 2.1.0 - 2024-05-01\n\n### Features\n\n- Older thing.\n\n### Bug Fixes\n\n- A bug.\n\n"
+    "## 2.0.0 - 2024-01-01\n\n### Fixed\n\n- An older bug.\n"
+)
+
+
+def test_add_goes_under_the_house_name_of_a_category() -> None:
+    result = add(HOUSE_CATEGORIES, "Another thing.", "added")
+    assert "### Features\n\n- A thing.\n- Another thing.\n\n## 2.1.0" in result
+    assert "### Added" not in result
+    assert_only_inserted(HOUSE_CATEGORIES, result)
+
+
+def test_add_names_a_new_category_the_way_the_newest_releases_do() -> None:
+    result = add(HOUSE_CATEGORIES, "Fix it.", "fixed")
+    # "Bug Fixes" (2.1.0, the newest) wins over the older "Fixed" (2.0.0).
+    assert "- A thing.\n\n### Bug Fixes\n\n- Fix it.\n\n## 2.1.0" in result
+    assert_only_inserted(HOUSE_CATEGORIES, result)
+
+
+def test_add_keeps_keep_a_changelog_names_where_the_house_has_none() -> None:
+    result = add(HOUSE_CATEGORIES, "Tighten it.", "security")
+    assert "### Security\n\n- Tighten it.\n\n## 2.1.0" in result

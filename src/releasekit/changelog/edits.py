@@ -295,7 +295,8 @@ def add(
             after = _last_content(doc, sub.index, end)
             lead = [""] if after == sub.index and gap_after_heading else []
             return EditResult(_insert(doc, after, [*lead, *item], spaced=bool(lead)), warnings)
-    title = "#" * sub_level + " " + chosen.capitalize()
+    name = _house_category(doc, sub_level, chosen) or chosen.capitalize()
+    title = "#" * sub_level + " " + name
     block = [title, *([""] if gap_after_heading else []), *item]
     rank = CATEGORIES.index(chosen)
     for sub in subsections:
@@ -364,9 +365,50 @@ def _last_content(doc: Document, start: int, end: int) -> int:
     return start
 
 
+# The names houses give Keep a Changelog's categories (towncrier's defaults, GitHub's
+# generated notes, conventional-commit changelogs): `changelog add --type fixed` goes under
+# `### Bug Fixes` in a file that says so, and a new subsection is named the house's way.
+_SYNONYMS: dict[str, Category] = {
+    "features": "added",
+    "feature": "added",
+    "new features": "added",
+    "new": "added",
+    "enhancements": "added",
+    "improvements": "changed",
+    "changes": "changed",
+    "breaking changes": "changed",
+    "backward incompatible changes": "changed",
+    "backwards incompatible changes": "changed",
+    "misc": "changed",
+    "miscellaneous": "changed",
+    "other changes": "changed",
+    "deprecations": "deprecated",
+    "removals": "removed",
+    "bug fixes": "fixed",
+    "bugfixes": "fixed",
+    "bug fix": "fixed",
+    "fixes": "fixed",
+    "security fixes": "security",
+}
+
+
 def _category(title: str) -> Category | None:
-    name = title.strip().rstrip(":").strip().casefold()
-    return next((category for category in CATEGORIES if category == name), None)
+    name = " ".join(title.strip().rstrip(":").strip().casefold().split())
+    exact = next((category for category in CATEGORIES if category == name), None)
+    return exact or _SYNONYMS.get(name)
+
+
+def _house_category(doc: Document, sub_level: int, chosen: Category) -> str | None:
+    """How the newest release sections title the category `chosen`, if they title it."""
+    for release in newest_releases(doc):
+        for heading in doc.headings:
+            if (
+                heading.level == sub_level
+                and release.heading.index < heading.index < release.end
+                and _category(heading.title) == chosen
+            ):
+                return heading.title.strip()
+    return None
 
 
 def _is_flat(doc: Document, sub_level: int) -> bool:
