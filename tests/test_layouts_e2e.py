@@ -438,7 +438,7 @@ def test_bare_tags_without_configuration(make_repo: MakeRepo, tmp_path: Path) ->
     dist = build_at(repo, "0.28.2", tmp_path)
     assert metadata_versions(dist) == {"wheel": "0.28.2", "sdist": "0.28.2"}
     # init writes the inferred style down.
-    ok(repo, "init", "--skip-existing")
+    ok(repo, "init", "--skip-existing", "--requirement", "releasekit==1.0.0")
     assert 'tag-prefix = ""' in repo.path.joinpath("pyproject.toml").read_text()
 
 

@@ -465,7 +465,9 @@ def _generated_release() -> str:
     values = dict.fromkeys(
         ("BRANCH", "TAG_PREFIX", "NAME", "ENVIRONMENT", "TEST_ENVIRONMENT", "WORKFLOW"), "x"
     )
-    return render("release.yml.tmpl", {**values, "RELEASEKIT": "releasekit==1.0.0"})
+    return render(
+        "release.yml.tmpl", {**values, "RELEASEKIT": "releasekit==1.0.0", "CHECKOUT_HISTORY": ""}
+    )
 
 
 @pytest.mark.parametrize("which", ["repository", "generated"])

@@ -146,10 +146,8 @@ def _tag_text(nearest: tags.Release | None, prefix: str) -> str | None:
 
 def _tag_names(root: Path) -> tuple[list[str], Any, str | None]:
     """The tags newest first, the Git object, and why git could not be read (if so)."""
-    from releasekit.git import Git  # noqa: PLC0415 - gitpython only when the tags matter
-
     try:
-        git = Git(root)
+        git = tags.TagReader(root)  # plain git, not gitpython: `version` must start fast
         if git.is_shallow():
             return [], None, "this is a shallow clone; run 'git fetch --unshallow --tags'"
         return [tag.name for tag in tags.all_tags(git)], git, None

@@ -16,19 +16,60 @@ Which versions count (the contract; the README repeats it):
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from packaging.version import Version
 
-from releasekit.errors import TagError
+from releasekit.errors import GitError, TagError
 from releasekit.versions import version_from_tag
 
-if TYPE_CHECKING:  # gitpython loads only when a command needs git
-    from releasekit.git import Git
+if TYPE_CHECKING:
     from releasekit.scm import TagSource
+
+
+class Git(Protocol):
+    """The read-only git queries tags need: `releasekit.git.Git` or the lighter `TagReader`."""
+
+    def run(self, *args: str) -> str: ...
+
+    def try_run(self, *args: str) -> str | None: ...
+
+
+class TagReader:
+    """Plain `git` queries for reading tags: no gitpython, so `version` starts fast."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def try_run(self, *args: str) -> str | None:
+        """`git ARGS` in the work tree: its stdout, or None when git exits non-zero."""
+        done = subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout if done.returncode == 0 else None
+
+    def run(self, *args: str) -> str:
+        """`git ARGS` in the work tree: its stdout; failure raises GitError."""
+        out = self.try_run(*args)
+        if out is None:
+            msg = f"{str(self.root)!r} is not inside a git repository ('git {args[0]}' failed)"
+            raise GitError(msg)
+        return out
+
+    def is_shallow(self) -> bool:
+        """Whether the repository is a shallow clone."""
+        return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
+
 
 PREFIXES = ("v", "")
 DEFAULT_PREFIX = "v"
