@@ -368,3 +368,23 @@ def test_a_section_for_the_version_deep_in_the_file_is_still_refused() -> None:
     text = _long("structlog.md", 2000).replace("## [0.0.1234]", "## [24.3.0]")
     with pytest.raises(ChangelogError, match=r"already has a section for '24.3.0' \(line \d+"):
         promote("structlog.md", text)
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_one_full_read_serves_the_gate_check_and_promote(name: str) -> None:
+    """A release parses the file once and hands that document to check and promote."""
+    version, prefix = CORPUS[name]
+    text = read(CORPUS_DIR / name)
+    fmt = changelog.format_of(name)
+    doc = changelog.parse(text, tag_prefix=prefix, fmt=fmt)
+    assert changelog.check(text, tag_prefix=prefix, fmt=fmt, document=doc) == changelog.check(
+        text, tag_prefix=prefix, fmt=fmt
+    )
+    assert changelog.release_findings(
+        text, tag_prefix=prefix, fmt=fmt, document=doc
+    ) == changelog.release_findings(text, tag_prefix=prefix, fmt=fmt)
+    shared = changelog.promote(
+        text, Version(version), date=DATE, tag_prefix=prefix, fmt=fmt, document=doc
+    )
+    assert shared == promote(name)
+    assert doc.render() == text  # promote read the document, it did not change it

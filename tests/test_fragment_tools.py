@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import write_files
 
+from releasekit.changelog.fragments.pins import find_requirement
 from releasekit.changelog.fragments.run import strip_title
-from releasekit.changelog.fragments.tools import FragmentTool, detect, find_requirement
+from releasekit.changelog.fragments.tools import FragmentTool, detect
 from releasekit.errors import ChangelogError
 
 PROJECT = '[project]\nname = "sample"\nversion = "1.0.0"\n'

@@ -121,3 +121,66 @@ def test_tag_sources_are_read_from_the_backend_configuration(
     data = {"project": {"name": "x", "dynamic": ["version"]}, **pyproject}
     found = tag_source(data)
     assert (found.backend if found else None) == backend
+
+
+class _Counting:
+    """A real `TagReader` that counts the git processes it starts."""
+
+    def __init__(self, reader: tags.TagReader) -> None:
+        self.reader = reader
+        self.calls: list[tuple[str, ...]] = []
+
+    def run(self, *args: str) -> str:
+        self.calls.append(args)
+        return self.reader.run(*args)
+
+    def try_run(self, *args: str) -> str | None:
+        self.calls.append(args)
+        return self.reader.try_run(*args)
+
+
+def test_the_tag_listing_names_each_tags_object_and_commit(git_repo: GitRepo) -> None:
+    head = git_repo.git("rev-parse", "HEAD")
+    git_repo.git("tag", "-a", "-m", "x", "v1.0.0")
+    git_repo.git("tag", "v1.0.1")  # lightweight, on the same commit
+    git_repo.git("tag", "-a", "-m", "tag of a tag", "outer", "v1.0.0")
+    git_repo.git("commit", "-q", "--allow-empty", "-m", "later")
+    git_repo.git("tag", "-a", "-m", "x", "v1.1.0")
+    listed = {tag.name: tag for tag in tags.all_tags(tags.TagReader(git_repo.path))}
+    annotated = listed["v1.0.0"]
+    assert annotated.annotated
+    assert annotated.object == git_repo.git("rev-parse", "refs/tags/v1.0.0")
+    assert annotated.object != head
+    assert annotated.commit == head
+    assert listed["v1.0.1"].object == listed["v1.0.1"].commit == head
+    # As `git tag --points-at` answers (a tag of a tag names the inner tag, not the commit).
+    expected = set(git_repo.git("tag", "--points-at", head).split()) - {"outer"}
+    assert tags.tags_at(listed.values(), head) == expected == {"v1.0.0", "v1.0.1"}
+    assert set(tags.local_tags(listed.values(), "v")) == {"v1.0.0", "v1.0.1", "v1.1.0"}
+    assert tags.local_tags(listed.values(), "v")["v1.0.0"] == annotated.object
+
+
+def test_history_asks_only_about_the_newest_releases_and_only_once(git_repo: GitRepo) -> None:
+    releases = {}
+    for minor in range(12):  # v0.0.0 .. v0.11.0 on main, in order
+        git_repo.git("commit", "-q", "--allow-empty", "-m", f"release {minor}")
+        git_repo.git("tag", "-a", "-m", "x", f"v0.{minor}.0")
+        releases[f"v0.{minor}.0"] = Version(f"0.{minor}.0")
+    git_repo.git("switch", "-q", "-c", "side", "v0.2.0")
+    git_repo.git("commit", "-q", "--allow-empty", "-m", "on side")
+    reader = _Counting(tags.TagReader(git_repo.path))
+    history = tags.History(reader)
+    # On `side`, the nine newest (v0.3.0 and up) are not in HEAD's history: the first batch
+    # of eight finds none, so the rest are asked about in one more call.
+    assert history.newest(releases) == "v0.2.0"
+    assert len(reader.calls) == 2
+    assert "v0.11.0" not in history
+    assert "v0.1.0" in history
+    assert history.among(["v0.0.0", "v0.5.0", "nope"]) == {"v0.0.0"}
+    assert len(reader.calls) == 3  # only "nope" was new
+    assert reader.calls[-1][-1] == "refs/tags/nope"
+    git_repo.git("switch", "-q", "main")
+    fresh = _Counting(tags.TagReader(git_repo.path))
+    assert tags.History(fresh).newest(releases) == "v0.11.0"
+    assert len(fresh.calls) == 1
+    assert tags.History(fresh).newest({}) is None

@@ -6,6 +6,7 @@ Each kind is read here and rewritten here, keeping every other byte of its file.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 from collections.abc import Iterator, Sequence
@@ -91,9 +92,16 @@ def parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
         raise VersionPlaceError(msg) from None
 
 
+@functools.lru_cache(maxsize=4)
+def _read_only_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
+    # One parse for the several places a file holds ([project] version, tbump's and
+    # bump-my-version's records); the document is only read, never changed.
+    return parse_toml(path, text)
+
+
 def toml_place(path: Path, key: tuple[str, ...]) -> VersionPlace:
     text = decode(path, read_bytes(path))
-    item = _toml_item(parse_toml(path, text), key, path)
+    item = _toml_item(_read_only_toml(path, text), key, path)
     return VersionPlace(
         path=path, kind="toml", name=".".join(key), value=str(item), line=_toml_line(text, key)
     )

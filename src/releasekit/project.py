@@ -53,6 +53,7 @@ class Project:
     left_alone: tuple[str, ...] = ()  # other tools' records releasekit does not edit
     tools: tuple[str, ...] = ()  # other release tools configured (bump-my-version, ...)
     git_problem: str | None = None  # why the tags could not be read, when they could not
+    tag_list: tuple[tags.TagInfo, ...] = field(default=(), repr=False)  # newest first
 
     @property
     def name(self) -> str:
@@ -95,7 +96,8 @@ def load_project(root: Path) -> Project:
     pyproject = read_pyproject(root)
     config = load_config(root, pyproject)
     source = scm.tag_source(pyproject)
-    names, git, problem = _tag_names(root)
+    listed, git, problem = _tag_list(root)
+    names = [tag.name for tag in listed]
     configured = config.tag_prefix if "tag_prefix" in config.explicit else None
     prefix = tags.choose_prefix(names, configured)
     config = replace(config, tag_prefix=prefix.prefix)
@@ -119,6 +121,7 @@ def load_project(root: Path) -> Project:
         left_alone=tuple(found.left_alone),
         tools=tuple(found.tools),
         git_problem=problem,
+        tag_list=tuple(listed),
     )
 
 
@@ -144,13 +147,13 @@ def _tag_text(nearest: tags.Release | None, prefix: str) -> str | None:
     return nearest.tag[len(prefix) :] if nearest is not None else None
 
 
-def _tag_names(root: Path) -> tuple[list[str], Any, str | None]:
+def _tag_list(root: Path) -> tuple[list[tags.TagInfo], Any, str | None]:
     """The tags newest first, the Git object, and why git could not be read (if so)."""
     try:
         git = tags.TagReader(root)  # plain git, not gitpython: `version` must start fast
         if git.is_shallow():
             return [], None, "this is a shallow clone; run 'git fetch --unshallow --tags'"
-        return [tag.name for tag in tags.all_tags(git)], git, None
+        return tags.all_tags(git), git, None
     except GitError as exc:
         return [], None, str(exc)
 

@@ -16,7 +16,7 @@ import contextlib
 import datetime
 import os
 import signal
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,7 +190,7 @@ def _check_versions(
     new: Version,
     current: Version | None,
     releases: dict[str, Version],
-    reachable: set[str],
+    reachable: Container[str],
     at_head: set[str],
 ) -> None:
     """The new version goes forward on its line (see `releasekit.tags`)."""
@@ -231,16 +231,17 @@ def _check_tag_is_new(
 
 
 def _last_release(
-    project: Project, current: Version | None, releases: dict[str, Version], reachable: set[str]
+    project: Project,
+    current: Version | None,
+    releases: dict[str, Version],
+    history: tags.History,
 ) -> str | None:
     """The real latest release on this branch: the nearest tag (tag-derived versions), else
     the highest release tag in HEAD's history that is not above the current version."""
     if project.tag_source is not None:
         return project.nearest.tag if project.nearest is not None else None
-    mine = {t: v for t, v in releases.items() if t in reachable}
-    below = {t: v for t, v in mine.items() if current is None or v <= current}
-    pool = below or mine
-    return max(pool, key=lambda t: pool[t]) if pool else None
+    below = {t: v for t, v in releases.items() if current is None or v <= current}
+    return history.newest(below) or history.newest(releases)
 
 
 @dataclass
@@ -254,13 +255,15 @@ class _Checker:
         self.checks.append(Check(name, ok=False, detail=detail))
 
 
-def _gate_changelog(plan: Plan, name: str, text: str, prefix: str, fmt: str | None) -> None:
+def _gate_changelog(  # noqa: PLR0917 - the changelog as read, and how it was read
+    plan: Plan, name: str, text: str, prefix: str, fmt: str | None, doc: changelog.Document
+) -> None:
     """Refuse a changelog that `changelog check` faults where the release reads or writes it.
 
     Problems in old sections become warnings of the plan (see changelog.gate).
     """
     try:
-        warnings = changelog.gate(text, tag_prefix=prefix, fmt=fmt)
+        warnings = changelog.gate(text, tag_prefix=prefix, fmt=fmt, document=doc)
     except ChangelogError as exc:
         raise ChangelogError(f"{name} {exc}") from None
     if warnings:
@@ -349,11 +352,13 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
         _check_up_to_date(git, check, remote, branch, head=head, refs=remote_refs)
 
     # Tags and versions.
-    local_tags = git.tags(prefix)
+    # The project's tag listing (one call, made when it was read), else list them now.
+    listed = project.tag_list if project.git_problem is None else tags.all_tags(git)
+    local_tags = tags.local_tags(listed, prefix)
     remote_tags = remote_refs.tags if remote_refs else {}
     releases = _releases({*local_tags, *remote_tags}, project)
-    reachable = tags.reachable_tags(git)
-    at_head = tags.tags_at_head(git)
+    reachable = tags.History(git)
+    at_head = tags.tags_at(listed, head)
     if tag is not None and not git.valid_tag_name(tag):
         check.fail(
             "tag name valid",
@@ -427,10 +432,12 @@ def make_plan(git: Git, root: Path, options: Options) -> Plan:  # noqa: PLR0912,
                 before = read_bytes(log_path)
                 text = decode(log_path, before)
                 fmt = changelog.format_of(log_path)
-                _gate_changelog(plan, config.changelog, text, prefix, fmt)
+                doc = changelog.parse(text, tag_prefix=prefix, fmt=fmt)  # once, for both
+                _gate_changelog(plan, config.changelog, text, prefix, fmt, doc)
                 result = changelog.promote(
                     text,
                     new,
+                    document=doc,
                     fmt=fmt,
                     date=release_date(options.date),
                     tag_prefix=prefix,

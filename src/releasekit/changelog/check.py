@@ -17,9 +17,14 @@ from releasekit.changelog.urls import split_compare, split_tag
 # --- check ------------------------------------------------------------------------------
 
 
-def check(text: str, *, tag_prefix: str = "v", fmt: str | None = None) -> list[Finding]:
-    """Lint a changelog: structure, versions, order, dates and links, with line numbers."""
-    doc = parse(text, tag_prefix=tag_prefix, fmt=fmt)
+def check(
+    text: str, *, tag_prefix: str = "v", fmt: str | None = None, document: Document | None = None
+) -> list[Finding]:
+    """Lint a changelog: structure, versions, order, dates and links, with line numbers.
+
+    `document` is `text` already parsed with the same prefix and format (read once, not twice).
+    """
+    doc = document if document is not None else parse(text, tag_prefix=tag_prefix, fmt=fmt)
     findings: list[Finding] = []
 
     def report(line: int, severity: Severity, message: str) -> None:

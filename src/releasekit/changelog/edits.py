@@ -36,13 +36,15 @@ def promote(
     fmt: str | None = None,
     allow_empty: bool = False,
     remote_url: str | None = None,
+    document: Document | None = None,
 ) -> PromoteResult:
     """Move the Unreleased entries under a new ``## [VERSION] - DATE`` section.
 
     Only the Unreleased heading region, the new heading and the link references change;
     every other line keeps its exact bytes. Refusals raise ChangelogError and change nothing.
+    `document` is `text` already read in full (a release's gate read it): not read again.
     """
-    doc = parse_for_edit(text, tag_prefix=tag_prefix, fmt=fmt)
+    doc = document if document is not None else parse_for_edit(text, tag_prefix=tag_prefix, fmt=fmt)
     unreleased = only_unreleased(doc)
     refuse_buried_section(doc, version)
     for section in doc.releases:

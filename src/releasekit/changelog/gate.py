@@ -11,16 +11,20 @@ release; `changelog check` still reports it as an error.
 from __future__ import annotations
 
 from releasekit.changelog.check import check
+from releasekit.changelog.document import Document
 from releasekit.changelog.markdown import parse
 from releasekit.changelog.model import Finding
 from releasekit.errors import ChangelogError
 
 
 def release_findings(
-    text: str, *, tag_prefix: str = "v", fmt: str | None = None
+    text: str, *, tag_prefix: str = "v", fmt: str | None = None, document: Document | None = None
 ) -> tuple[list[Finding], list[Finding]]:
-    """(errors that refuse a release, warnings to show) for the changelog `text`."""
-    doc = parse(text, tag_prefix=tag_prefix, fmt=fmt)
+    """(errors that refuse a release, warnings to show) for the changelog `text`.
+
+    `document` is `text` already parsed with the same prefix and format (read once).
+    """
+    doc = document if document is not None else parse(text, tag_prefix=tag_prefix, fmt=fmt)
     releases = doc.releases
     unreleased = doc.unreleased
     # The region a release reads: down to the newest release heading, or the whole
@@ -31,7 +35,7 @@ def release_findings(
     unreleased_refs = {ref.line for ref in doc.refs if ref.kind == "unreleased"}
     errors: list[Finding] = []
     warnings: list[Finding] = []
-    for finding in check(text, tag_prefix=tag_prefix, fmt=fmt):
+    for finding in check(text, tag_prefix=tag_prefix, fmt=fmt, document=doc):
         current = finding.severity == "error" and (
             finding.line <= limit or finding.line in unreleased_refs
         )
@@ -42,9 +46,11 @@ def release_findings(
     return errors, warnings
 
 
-def gate(text: str, *, tag_prefix: str = "v", fmt: str | None = None) -> list[Finding]:
+def gate(
+    text: str, *, tag_prefix: str = "v", fmt: str | None = None, document: Document | None = None
+) -> list[Finding]:
     """Raise ChangelogError naming the lines that refuse a release; return the warnings."""
-    errors, warnings = release_findings(text, tag_prefix=tag_prefix, fmt=fmt)
+    errors, warnings = release_findings(text, tag_prefix=tag_prefix, fmt=fmt, document=document)
     if errors:
         shown = "; ".join(f"line {finding.line}: {finding.message}" for finding in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""

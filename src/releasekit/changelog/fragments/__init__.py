@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from releasekit.changelog.fragments.tools import FragmentTool, detect, find_requirement
+from releasekit.changelog.fragments.tools import FragmentTool, detect
 
 if TYPE_CHECKING:
+    from releasekit.changelog.fragments.pins import find_requirement
     from releasekit.changelog.fragments.step import (
         ConsumeFragments,
         FragmentPlan,
@@ -37,6 +38,10 @@ _FROM_STEP = frozenset(
 
 
 def __getattr__(name: str) -> object:
+    if name == "find_requirement":  # packaging's requirement parser: only when needed
+        from releasekit.changelog.fragments import pins  # noqa: PLC0415
+
+        return pins.find_requirement
     if name in _FROM_STEP:
         from releasekit.changelog.fragments import step  # noqa: PLC0415
 
