@@ -112,16 +112,18 @@ def fast_import_stream(commits: int, tags: int, log: str) -> bytes:
         if n % every == 0 and n // every <= tags:
             name = b"v0.%d.0" % (n // every)
             chunks.append(b"tag %s\nfrom :%d\n" % (name, n + 10))
-            chunks.append(b"tagger B <b@example.invalid> %d +0000\ndata 4\nold\n\n" % 1_600_000_000)
+            # Tagged when the commit was made, as a release is (not all in one second).
+            when = 1_600_000_000 + n
+            chunks.append(b"tagger B <b@example.invalid> %d +0000\ndata 4\nold\n\n" % when)
     return b"".join(chunks)
 
 
 def build(commits: int, tags: int = 2000, lines: int = 16000) -> Path:
-    template = WORK / f"repo-{commits}"
+    template = WORK / f"repo-{commits}-v2"  # v2: each tag dated with its commit
     if (template / ".git").is_dir():
         return template
     shutil.rmtree(template, ignore_errors=True)
-    origin = WORK / f"repo-{commits}-origin.git"
+    origin = WORK / f"repo-{commits}-v2-origin.git"
     shutil.rmtree(origin, ignore_errors=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(template)], check=True)
     subprocess.run(
@@ -154,6 +156,19 @@ def tools() -> dict[str, list[str]]:
             str(RELEASEKIT), "release", "1.1.0", "--no-push", "--date", "2026-01-01",
         ],
         "plain git (floor)": ["sh", "-c", FLOOR],
+        # What releasekit's libraries cost before it does any work: the import of invoke
+        # (its door), gitpython (its git), tomlkit, packaging and filelock; then without
+        # invoke, and without both (what a release would cost with neither).
+        "import floor (invoke, gitpython, tomlkit, packaging, filelock)": [
+            sys.executable, "-c", "import invoke, git, tomlkit, packaging.version, filelock",
+        ],
+        "import floor without invoke": [
+            sys.executable, "-c", "import git, tomlkit, packaging.version, filelock",
+        ],
+        "import floor without invoke and gitpython": [
+            sys.executable, "-c", "import tomlkit, packaging.version, filelock",
+        ],
+        "python -c pass": [sys.executable, "-c", "pass"],
     }  # fmt: skip
     if (PEERS / "tbump").exists():
         found["tbump (no changelog)"] = [

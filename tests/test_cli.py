@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from conftest import BIN, run_cli, snapshot, write_files
 
 from releasekit import __version__
+from releasekit.project import describe_places, load_project
 
 DOORS = ("releasekit", "module", "invoke")
 
@@ -244,6 +246,15 @@ def test_version_flag(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "--version")
     assert result.code == 0
     assert result.out == f"releasekit {__version__}\n"
+    # The literal in __init__.py (a version place releasekit bumps) is the installed version.
+    assert __version__ == importlib.metadata.version("releasekit")
+
+
+def test_releasekit_keeps_its_own_version_in_both_places() -> None:
+    root = Path(__file__).parent.parent
+    described = describe_places(load_project(root))
+    assert any(line.startswith("src/releasekit/__init__.py:") for line in described), described
+    assert any(line.startswith("pyproject.toml:") for line in described), described
 
 
 def test_bash_completion_completes_tasks(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version
 
+from releasekit import spelling
 from releasekit.spelling import Spelling, learn
 
 
@@ -52,3 +53,26 @@ def test_spelled_versions_are_always_equal_to_the_canonical_one(
     spelled = Spelling(widths=tuple(widths)).write(version)
     assert spelled == version
     assert Version(str(spelled)) == version
+
+
+_NUMBER = st.from_regex(r"\A0?[0-9]{1,3}\Z")
+_SAMPLE = st.builds(
+    lambda epoch, numbers, tail: epoch + ".".join(numbers) + tail,
+    st.sampled_from(["", "1!", "01!"]),
+    st.lists(_NUMBER, min_size=1, max_size=4),
+    st.sampled_from(
+        ["", "a1", "rc0", ".post1", ".dev", ".dev0", "dev", "-DEV", ".dev1", "+x", "-1"]
+    ),
+)
+
+
+@given(st.lists(_SAMPLE | st.text(max_size=12), max_size=6))
+def test_samples_skipped_unparsed_teach_nothing(samples: list[str]) -> None:
+    """`learn` skips samples `may_teach` rules out; parsed, they would teach nothing."""
+    for sample in samples:
+        if not spelling.may_teach(sample):
+            assert spelling.lesson(sample) == spelling.Spelling(), sample
+    everything = spelling.Spelling()
+    for sample in samples:
+        everything = everything.merge(spelling.lesson(sample))
+    assert spelling.learn(samples) == everything

@@ -10,10 +10,16 @@ without knowing about it. Only two liberties are learned: zero-padded release nu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from packaging.version import InvalidVersion, Version
+
+# A release number written with a leading zero (``2026.08``, ``1.02``): the only thing,
+# with a bare ``.dev``, that a sample can teach.
+_PADDED: Final = re.compile(r"(?:^|[.!])0[0-9]")
 
 
 class Spelled(Version):
@@ -77,24 +83,35 @@ class Spelling:
 
 def learn(samples: Iterable[str]) -> Spelling:
     """The spelling shown by `samples` (version texts as written: files, tags w/o prefix)."""
-    widths: list[int] = []
-    bare_dev = False
+    spelling = Spelling()
     for sample in samples:
-        try:
-            version = Version(sample)
-        except InvalidVersion:
-            continue
-        release_text = sample.partition("!")[2] if "!" in sample else sample
-        parts = _release_parts(release_text, len(version.release))
-        padded = {len(part) for part in parts if len(part) > 1 and part.startswith("0")}
-        for index, part in enumerate(parts):
-            # A field that shows a leading zero is fixed-width; so are the later fields of
-            # the same width in that version (the 17 of 2026.08.17 is a padded day too).
-            if (len(part) > 1 and part.startswith("0")) or (index and len(part) in padded):
-                widths.extend([0] * (index + 1 - len(widths)))
-                widths[index] = max(widths[index], len(part))
-        if version.dev == 0 and sample.rstrip().lower().endswith("dev"):
-            bare_dev = True
+        if may_teach(sample):  # most tags are canonical as written: not even parsed
+            spelling = spelling.merge(lesson(sample))
+    return spelling
+
+
+def may_teach(sample: str) -> bool:
+    """Whether `sample` can show a spelling: a zero-padded number or a bare ``.dev``."""
+    return bool(_PADDED.search(sample)) or sample.rstrip().lower().endswith("dev")
+
+
+def lesson(sample: str) -> Spelling:
+    """The spelling one version text shows (canonical when it is not a version)."""
+    try:
+        version = Version(sample)
+    except InvalidVersion:
+        return Spelling()
+    widths: list[int] = []
+    release_text = sample.partition("!")[2] if "!" in sample else sample
+    parts = _release_parts(release_text, len(version.release))
+    padded = {len(part) for part in parts if len(part) > 1 and part.startswith("0")}
+    for index, part in enumerate(parts):
+        # A field that shows a leading zero is fixed-width; so are the later fields of
+        # the same width in that version (the 17 of 2026.08.17 is a padded day too).
+        if (len(part) > 1 and part.startswith("0")) or (index and len(part) in padded):
+            widths.extend([0] * (index + 1 - len(widths)))
+            widths[index] = max(widths[index], len(part))
+    bare_dev = version.dev == 0 and sample.rstrip().lower().endswith("dev")
     return Spelling(widths=tuple(widths), bare_dev=bare_dev)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import itertools
 import subprocess
 from collections.abc import Container, Iterable, Mapping
 from collections.abc import Set as AbstractSet
@@ -130,9 +131,14 @@ def all_tags(git: Git) -> list[TagInfo]:
         when = int(date) if date.isdigit() else 0
         found.append(TagInfo(name, kind == "tag", when, obj, peeled or obj))
     # Tags made in the same second (often tags of one commit): the higher version first.
-    found.sort(key=_version_key, reverse=True)
-    found.sort(key=lambda tag: tag.date, reverse=True)  # stable: keeps the version order
-    return found
+    # Only those runs of equal dates are sorted by version (parsing every tag is slow).
+    ordered: list[TagInfo] = []
+    for _, same in itertools.groupby(found, key=lambda tag: tag.date):
+        run = list(same)
+        if len(run) > 1:
+            run.sort(key=_version_key, reverse=True)
+        ordered.extend(run)
+    return ordered
 
 
 def _version_key(tag: TagInfo) -> tuple[int, Version]:

@@ -10,6 +10,7 @@ import contextlib
 import datetime
 import difflib
 import functools
+import gc
 import os
 import shlex
 import sys
@@ -50,6 +51,10 @@ def reports_errors(body: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(body)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         redaction.install()  # the invoke door reaches the tasks without `cli.main`
+        # Everything start-up made (modules, invoke's collection) lives until exit: moved out
+        # of the collector's sight, it is not scanned again by every collection a long
+        # changelog's parse triggers (-30 ms on a 16,000-line file).
+        gc.freeze()
         if any(value in _HELP_FLAGS for value in (*args[1:], *kwargs.values())):
             # invoke hands `--help` to a task whose positional argument is still missing
             # (`releasekit bump --help`); show the task's help as `releasekit --help bump`.
