@@ -310,6 +310,8 @@ def _kill(case: Case, repo: Path, remote: Path, where: Path, log: list[str]) -> 
         if case.signal == "TERM":
             go.touch()  # a push is waited for; a stopped git leaves its hook waiting
         _, err = proc.communicate(timeout=120)
+        if case.target == "group" and case.signal == "KILL":
+            _wait_group_gone(proc.pid)  # its git and hooks are dying too, not running on
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -321,6 +323,21 @@ def _kill(case: Case, repo: Path, remote: Path, where: Path, log: list[str]) -> 
     if "Traceback" in err:
         msg = "a traceback"
         raise _Broken(msg)
+
+
+def _wait_group_gone(group: int) -> None:
+    """Wait until every process of a SIGKILLed group has died and been reaped."""
+    if sys.platform == "win32":  # no process groups (the harness refuses to run there)
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    msg = f"process group {group} outlived SIGKILL"
+    raise _Broken(msg)
 
 
 def _resolve(case: Case, repo: Path, go: Path, log: list[str]) -> None:
