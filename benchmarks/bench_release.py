@@ -4,14 +4,16 @@ Usage: .venv/bin/python benchmarks/bench_release.py [--commits 2000,20000,200000
 
 Builds repositories with `git fast-import` (N commits, 2,000 annotated tags, a 16,000-line
 changelog, a local bare origin) under benchmarks/.work/, then times each tool doing the same
-bump + commit + annotated tag (median of --runs, each on a fresh copy). Peers run from
-benchmarks/.work/venv if installed there (tbump, bump-my-version, commitizen).
+bump + commit + annotated tag (median of --runs, each on a fresh copy): wall-clock time
+and CPU time (user + system of the tool and its children; steadier on a busy machine).
+Peers run from benchmarks/.work/venv if installed there (tbump, bump-my-version, commitizen).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -110,8 +112,8 @@ def fast_import_stream(commits: int, tags: int, log: str) -> bytes:
         counter = b"%d\n" % n
         chunks.append(b"M 100644 inline counter.txt\ndata %d\n%s\n" % (len(counter), counter))
         if n % every == 0 and n // every <= tags:
-            name = b"v0.%d.0" % (n // every)
-            chunks.append(b"tag %s\nfrom :%d\n" % (name, n + 10))
+            tag_name = b"v0.%d.0" % (n // every)
+            chunks.append(b"tag %s\nfrom :%d\n" % (tag_name, n + 10))
             # Tagged when the commit was made, as a release is (not all in one second).
             when = 1_600_000_000 + n
             chunks.append(b"tagger B <b@example.invalid> %d +0000\ndata 4\nold\n\n" % when)
@@ -185,18 +187,22 @@ def tools() -> dict[str, list[str]]:
     return found
 
 
-def time_once(template: Path, command: list[str]) -> float:
+def time_once(template: Path, command: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system, the command and its children) of one run."""
     work = WORK / "run"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(template, work, symlinks=True)
     env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(WORK)}
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)
     if result.returncode != 0:
         print(f"  FAILED {command[0]}: {result.stderr.strip()[-300:]}", file=sys.stderr)
-        return float("nan")
-    return elapsed
+        return float("nan"), float("nan")
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -221,7 +227,9 @@ def main() -> None:
         cells = []
         for n in sizes:
             runs = [time_once(templates[n], command) for _ in range(args.runs)]
-            cells.append(f"{statistics.median(runs):.3f} s")
+            wall = statistics.median(run[0] for run in runs)
+            cpu = statistics.median(run[1] for run in runs)
+            cells.append(f"{wall:.3f} s ({cpu:.3f} s CPU)")
         print(f"| {name} | {' | '.join(cells)} |", flush=True)
 
 
