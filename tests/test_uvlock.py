@@ -8,9 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import tomlkit
 from conftest import run_cli, snapshot, write_files
 from packaging.version import Version
 
+from releasekit import places
 from releasekit.errors import VersionPlaceError
 from releasekit.files import apply_edits
 from releasekit.project import load_project, version_edits
@@ -130,3 +132,81 @@ def test_bad_lock_fails_in_one_line_and_changes_nothing(
     assert result.code == 1
     assert len(result.err.strip().splitlines()) == 1
     assert snapshot(tmp_path) == before
+
+
+# Modelled on pallets/click's uv.lock (structure only): the project's own editable entry
+# with dev-dependency and metadata subtables, among other packages, one with wheels.
+CLICK_LIKE_LOCK = """\
+version = 1
+revision = 3
+requires-python = ">=3.11"
+
+[[package]]
+name = "alabaster"
+version = "1.0.0"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://files.example/alabaster-1.0.0.tar.gz", hash = "sha256:aa", size = 1 }
+wheels = [
+    { url = "https://files.example/alabaster-1.0.0-py3-none-any.whl", hash = "sha256:b", size = 2 },
+]
+
+[[package]]
+name = "sample-pkg"
+version = "1.2.0"
+source = { editable = "." }
+
+[package.dev-dependencies]
+dev = [
+    { name = "alabaster" },
+]
+
+[package.metadata]
+
+[package.metadata.requires-dev]
+dev = [{ name = "alabaster" }]
+
+[[package]]
+name = "sample-pkg-extra"
+version = "1.2.0"
+source = { registry = "https://pypi.org/simple" }
+"""
+
+
+def _whole_file_edit(text: str, name: str, new: str) -> str:
+    """What tomlkit writes when it reads and rewrites the whole lock file."""
+    doc = tomlkit.parse(text)
+    for package in doc["package"]:
+        if package["name"] == name:
+            package["version"] = new
+            break
+    return tomlkit.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("lock", "fast"),
+    [
+        (CLICK_LIKE_LOCK, True),
+        # A hand-edited entry whose array puts a line starting with "[" inside the table:
+        # the piece is not TOML alone, so the whole file is edited (same result, slower).
+        (
+            CLICK_LIKE_LOCK.replace(
+                'source = { editable = "." }\n',
+                'source = { editable = "." }\nmarkers = [\n["x"],\n]\n',
+            ),
+            False,
+        ),
+    ],
+)
+def test_the_lock_edit_touches_only_the_projects_version(
+    lock: str, fast: bool, tmp_path: Path
+) -> None:
+    write_files(tmp_path, {**LAYOUTS["editable"], "uv.lock": lock})
+    edits = {
+        edit.path.name: edit
+        for edit in version_edits(load_project(tmp_path).places, Version("1.3.0"))
+    }
+    after = edits["uv.lock"].after.decode()
+    assert after == _whole_file_edit(lock, "sample-pkg", "1.3.0")
+    changed = [line for line in after.splitlines() if line not in lock.splitlines()]
+    assert changed == ['version = "1.3.0"']
+    assert (places._splice_uv_lock(lock, "sample-pkg", "1.3.0") is not None) == fast
