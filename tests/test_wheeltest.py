@@ -187,3 +187,40 @@ def test_stale_dist_is_refused_as_publish_does(fake_built: GitRepo) -> None:
     assert "rebuild (nox -s build)" in result.err
     assert "testing" not in result.out
     assert fake_built.state() == before
+
+
+CANARY = "pypi-CANARY0123456789abcdefXYZ"
+LEAKY_TEST = """\
+import os
+from pathlib import Path
+
+import sample
+
+
+def test_answer():
+    assert sample.answer() == 42
+    names = ("TWINE_PASSWORD", "PYPI_TOKEN", "GITHUB_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    print("seen:", [os.environ.get(name) for name in names])
+    print("read:", (Path(__file__).parent / "secret.txt").read_text())
+    assert False, Path(__file__).parent.joinpath("secret.txt").read_text()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("door", ["releasekit", "invoke"])
+def test_the_projects_tests_never_get_or_show_a_token(
+    make_repo: Callable[..., GitRepo], door: str
+) -> None:
+    """Upload and CI tokens stay out of the tests' environment; what they print is scrubbed."""
+    repo = make_repo(
+        sample_files(**{"tests/test_sample.py": LEAKY_TEST, "tests/secret.txt": CANARY})
+    )
+    build(repo.path)
+    env = dict.fromkeys(
+        ("TWINE_PASSWORD", "PYPI_TOKEN", "GITHUB_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"), CANARY
+    )
+    result = run_cli(repo.path, "test-wheel", door=door, env=env)
+    assert result.code == 1, result.err + result.out  # the test fails, showing the file
+    assert "seen: [None, None, None, None]" in result.out
+    assert "read: ***" in result.out  # the file's copy of the token, hidden on the way out
+    assert "CANARY" not in result.out + result.err

@@ -45,7 +45,7 @@ from releasekit.config import find_root
 from releasekit.credentials import Credential, RepositoryName, in_github_actions, token_warning
 from releasekit.errors import ConfigError, PublishError, TagError, command
 from releasekit.files import sha256_of
-from releasekit.redaction import SECRET_VARIABLES, clip, public_url, scrub
+from releasekit.redaction import clip, public_url, scrub, without_credentials
 from releasekit.timeouts import VARIABLES, Limits, limits
 
 Say = Callable[[str], None]
@@ -725,11 +725,7 @@ def install(
 
 def run_checked(command: Sequence[str], what: str) -> str:
     """Run a command; on failure raise PublishError with the last lines of its output."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TWINE_", "UV_PUBLISH")) and k not in SECRET_VARIABLES
-    }
+    env = without_credentials(os.environ)
     result = subprocess.run(
         list(command), capture_output=True, text=True, check=False, env=env, timeout=600
     )

@@ -109,6 +109,15 @@ def register_url(url: str) -> None:
         register(candidate, username=unquote(user) if colon else None)
 
 
+def without_credentials(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` for a child that uploads nothing: no upload or CI token variable at all."""
+    return {
+        name: value
+        for name, value in environ.items()
+        if not name.startswith(("TWINE_", "UV_PUBLISH")) and name not in SECRET_VARIABLES
+    }
+
+
 def register_environment(environ: Mapping[str, str]) -> None:
     """Register the secrets of the credential variables and URL variables in `environ`."""
     for name in SECRET_VARIABLES:
@@ -148,11 +157,45 @@ def held() -> Iterator[None]:
 
 
 def scrub(text: str) -> str:
-    """`text` with every registered secret and every URL's userinfo replaced by `***`."""
+    """`text` with every registered secret and every URL's userinfo replaced by `***`.
+
+    A secret that another program cut short (pytest's summary line shows
+    ``AssertionError: pypi-AgEIcHlwaS5...``) is hidden too: the start of a secret, at
+    least `MIN_TRUNCATED` characters of it, right before an ellipsis.
+    """
     for secret in _ordered:
         if secret in text:
             text = text.replace(secret, MASK)
+    if _ordered and any(mark in text for mark in _ELLIPSES):
+        text = _hide_truncated(text)
     return hide_userinfo(text)
+
+
+MIN_TRUNCATED = 8  # fewer characters of a secret's start are not worth hiding
+_ELLIPSES = ("...", "\u2026")
+
+
+def _hide_truncated(text: str) -> str:
+    for mark in _ELLIPSES:
+        start = 0
+        while (at := text.find(mark, start)) >= 0:
+            cut = _secret_start_before(text, at)
+            if cut:
+                text = text[: at - cut] + MASK + text[at:]
+                at += len(MASK) - cut
+            start = at + len(mark)
+    return text
+
+
+def _secret_start_before(text: str, end: int) -> int:
+    """How many characters before `end` in `text` are the start of a registered secret."""
+    best = 0
+    for secret in _ordered:
+        for size in range(min(len(secret), end), max(best, MIN_TRUNCATED - 1), -1):
+            if text.startswith(secret[:size], end - size):
+                best = size
+                break
+    return best
 
 
 def clip(text: str, limit: int) -> str:

@@ -32,6 +32,7 @@ from releasekit.build import (
 )
 from releasekit.config import read_pyproject
 from releasekit.errors import BuildError
+from releasekit.redaction import without_credentials
 
 # Files that hold pytest's configuration; copied beside the tests, never the package.
 CONFIG_FILES = (
@@ -237,9 +238,10 @@ def _run_pytest(
     plugin_dir = work / "plugin"
     plugin_dir.mkdir()
     shutil.copy2(Path(wheeltest_plugin.__file__), plugin_dir / f"{_PLUGIN}.py")
+    # The project's tests upload nothing: they never see an upload or CI token.
     env = {
         key: value
-        for key, value in os.environ.items()
+        for key, value in without_credentials(os.environ).items()
         if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
     }
     env.update(
@@ -255,8 +257,7 @@ def _run_pytest(
     command = [str(_python(venv)), "-P", "-m", "pytest", "-p", _PLUGIN, "-p", "no:cacheprovider"]
     command += ["--rootdir", str(run), tests_dir, *pytest_args]
     if stream:
-        done = subprocess.run(command, cwd=run, env=env, check=False)
-        return subprocess.CompletedProcess(done.args, done.returncode, "", "")
+        return _relayed(command, cwd=run, env=env)
     return subprocess.run(
         command,
         cwd=run,
@@ -266,6 +267,30 @@ def _run_pytest(
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def _relayed(
+    command: list[str], *, cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run `command`, passing its output on line by line through releasekit's own stdout.
+
+    Through `sys.stdout`, not the inherited terminal: what the tests print passes the
+    secret scrubber like every line releasekit prints (a test may print any variable or
+    file it can read).
+    """
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as proc:
+        assert proc.stdout is not None  # noqa: S101 - stdout=PIPE
+        for line in proc.stdout:
+            sys.stdout.write(line.decode("utf-8", "replace"))
+            sys.stdout.flush()
+    return subprocess.CompletedProcess(command, proc.returncode, "", "")
 
 
 def _read_report(
