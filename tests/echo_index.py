@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import base64
 import http.client
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from loopback import running
 
 from releasekit.localindex import LocalIndex
 
@@ -130,10 +131,5 @@ def echo_index(upstream: LocalIndex, echo: Echo) -> Iterator[str]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.upstream = upstream
     server.echo = echo
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running(server) as url:
+        yield url

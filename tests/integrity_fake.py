@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from loopback import running
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -192,10 +192,5 @@ def integrity_index(served: Served) -> Iterator[str]:
     """Serve `served` on 127.0.0.1; yield the base URL (its simple index is `<url>simple/`)."""
     server = _Server(("127.0.0.1", 0), _Handler)
     server.served = served
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running(server) as url:
+        yield url

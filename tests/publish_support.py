@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import SIMPLE_PYPROJECT, GitRepo, write_files
+from loopback import running
 
 from releasekit.localindex import LocalIndex, local_index
 
@@ -140,13 +140,8 @@ def fault_proxy(upstream: str, faults: Faults) -> Iterator[str]:
     server = _Proxy(("127.0.0.1", 0), _Handler)
     server.upstream = upstream
     server.faults = faults
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running(server) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

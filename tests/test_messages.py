@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 from conftest import BIN, GitRepo, run_cli
 from echo_index import Echo, echo_index
+from loopback import running
 from publish_support import Faults, fault_proxy, index_state
 
 from releasekit import publish
@@ -85,13 +85,8 @@ class _BadJson(BaseHTTPRequestHandler):
 @contextmanager
 def bad_json_index() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _BadJson)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running(server) as url:
+        yield url
 
 
 @pytest.mark.parametrize("read", [publish.index_files, publish.file_urls])

@@ -13,7 +13,6 @@ import base64
 import json
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from loopback import running
 
 from releasekit.credentials import resolve
 from releasekit.errors import CredentialError
@@ -104,13 +104,8 @@ def serving(context: ssl.SSLContext | None, mint: tuple[int, dict[str, Any]]) ->
     server.mint = mint
     if context is not None:
         server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
