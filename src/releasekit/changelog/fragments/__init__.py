@@ -1,13 +1,15 @@
 """Changelogs built from news fragments by the project's own tool (towncrier, scriv).
 
-`tools` finds the tool, its files and the version the project pins; `env` installs it in an
-isolated, cached environment; `run` runs it in a private copy of the project and reports
-exactly what it wrote and consumed; `step` turns that into release checks and the undoable
-step that removes the consumed fragments. ``docs/changelog.md`` describes the behaviour.
+`tools` finds the tool and its files, `pins` the version the project pins; `env` installs
+it in an isolated, cached environment; `run` runs it in a private copy of the project and
+reports exactly what it wrote and consumed; `step` turns that into release checks and the
+undoable step that removes the consumed fragments. ``docs/changelog.md`` describes the
+behaviour.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from releasekit.changelog.fragments.tools import FragmentTool, detect
@@ -23,29 +25,23 @@ if TYPE_CHECKING:
         render_draft,
     )
 
-# `step` pulls in build and gitpython; changelog discovery (read by `version`, `tag-version`
-# and every project load) needs only `tools`, so the rest loads on first use (start-up time).
-_FROM_STEP = frozenset(
-    {
-        "ConsumeFragments",
-        "FragmentPlan",
-        "create_hint",
-        "fragment_notes",
-        "plan_fragments",
-        "render_draft",
-    }
-)
+# `step` pulls in build and gitpython, `pins` packaging's requirement parser; changelog
+# discovery (read by `version`, `tag-version` and every project load) needs only `tools`,
+# so the rest loads on first use (start-up time). Name -> the submodule that defines it.
+_LAZY = {
+    "ConsumeFragments": "step",
+    "FragmentPlan": "step",
+    "create_hint": "step",
+    "fragment_notes": "step",
+    "plan_fragments": "step",
+    "render_draft": "step",
+    "find_requirement": "pins",
+}
 
 
 def __getattr__(name: str) -> object:
-    if name == "find_requirement":  # packaging's requirement parser: only when needed
-        from releasekit.changelog.fragments import pins  # noqa: PLC0415
-
-        return pins.find_requirement
-    if name in _FROM_STEP:
-        from releasekit.changelog.fragments import step  # noqa: PLC0415
-
-        return getattr(step, name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
 
